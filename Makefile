@@ -1,0 +1,162 @@
+# untrack — one Makefile, every output under build/.
+#   make            build everything
+#   make check      install missing packages, build, lint, run every test
+#   make demo       install missing packages, build, run the bundled example
+#   make V=1        show full command lines
+
+CC      ?= gcc
+CLANG   ?= clang
+BISON   ?= bison
+FLEX    ?= flex
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+BUILD   := build
+GEN     := $(BUILD)/gen
+OBJ     := $(BUILD)/obj
+SANOBJ  := $(BUILD)/san
+MULTIARCH := $(shell $(CC) -dumpmachine)
+
+WARN    := -Wall -Wextra -Werror
+CFLAGS  ?= -O2 -g
+CPPFLAGS_ALL := -Icompiler -I$(GEN) -D_GNU_SOURCE
+CFLAGS_ALL   := -std=gnu11 $(WARN) $(CFLAGS) -MMD -MP
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -O1 -g
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' $(1) $(2)
+endif
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.PHONY: all check demo deps lint test unit cli fuzz clean install
+
+all: $(BUILD)/untrackc
+
+# ---------------------------------------------------------------- front end
+PARSER_C  := $(GEN)/parser.c
+PARSER_H  := $(GEN)/parser.h
+SCANNER_C := $(GEN)/scanner.c
+SCANNER_H := $(GEN)/scanner.h
+
+$(PARSER_C) $(PARSER_H) &: grammar/parser.y | $(GEN)
+	$(call msg,BISON,$<)
+	$(Q)$(BISON) -Wall -Werror --defines=$(PARSER_H) -o $(PARSER_C) $<
+
+$(SCANNER_C) $(SCANNER_H) &: grammar/scanner.l | $(GEN)
+	$(call msg,FLEX,$<)
+	$(Q)$(FLEX) --header-file=$(SCANNER_H) -o $(SCANNER_C) $<
+
+GEN_SRCS  := $(PARSER_C) $(SCANNER_C)
+LIB_SRCS  := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
+# Generated code is not ours to keep warning-free in every respect.
+GEN_CFLAGS := -Wno-sign-compare -Wno-unused-function -Wno-unused-parameter
+
+LIB_OBJS     := $(LIB_SRCS:%.c=$(OBJ)/%.o) $(GEN_SRCS:$(GEN)/%.c=$(OBJ)/gen/%.o)
+SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(SANOBJ)/%.o) $(GEN_SRCS:$(GEN)/%.c=$(SANOBJ)/gen/%.o)
+
+$(OBJ)/%.o: %.c $(PARSER_H) $(SCANNER_H)
+	@mkdir -p $(@D)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+
+$(OBJ)/gen/%.o: $(GEN)/%.c $(PARSER_H) $(SCANNER_H)
+	@mkdir -p $(@D)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(GEN_CFLAGS) -c $< -o $@
+
+$(SANOBJ)/%.o: %.c $(PARSER_H) $(SCANNER_H)
+	@mkdir -p $(@D)
+	$(call msg,CC-SAN,$<)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(SANFLAGS) -c $< -o $@
+
+$(SANOBJ)/gen/%.o: $(GEN)/%.c $(PARSER_H) $(SCANNER_H)
+	@mkdir -p $(@D)
+	$(call msg,CC-SAN,$<)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(GEN_CFLAGS) $(SANFLAGS) -c $< -o $@
+
+$(BUILD)/libutc.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libutc-san.a: $(SAN_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/untrackc: $(OBJ)/compiler/main.o $(BUILD)/libutc.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^
+
+# A sanitized driver for the command-line tests.
+$(BUILD)/untrackc-san: $(SANOBJ)/compiler/main.o $(BUILD)/libutc-san.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(SANFLAGS) -o $@ $^
+
+$(GEN):
+	@mkdir -p $@
+
+# ---------------------------------------------------------------- tests
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(BUILD)/libutc-san.a
+	@mkdir -p $(@D)
+	$(call msg,CC-TEST,$<)
+	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS_ALL) $(SANFLAGS) -o $@ $< $(BUILD)/libutc-san.a -lcmocka
+
+unit: $(UNIT_BINS)
+	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; \
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
+
+cli: $(BUILD)/untrackc $(BUILD)/untrackc-san
+	$(Q)UNTRACKC=$(BUILD)/untrackc-san bash tests/cli/run.sh
+
+# The front-end fuzzer: libFuzzer needs clang.
+FUZZ_BIN := $(BUILD)/fuzz/fuzz_frontend
+FUZZ_SECONDS ?= 60
+$(FUZZ_BIN): tests/fuzz/fuzz_frontend.c $(LIB_SRCS) $(GEN_SRCS) $(PARSER_H) $(SCANNER_H)
+	@mkdir -p $(@D)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) $(CPPFLAGS_ALL) -std=gnu11 -g -O1 $(WARN) $(GEN_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined -o $@ tests/fuzz/fuzz_frontend.c $(LIB_SRCS) $(GEN_SRCS)
+
+fuzz: $(FUZZ_BIN) $(BUILD)/untrackc
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_BIN) $(BUILD)/untrackc
+
+test: unit cli fuzz
+
+# ---------------------------------------------------------------- lint
+C_SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+lint:
+	$(call msg,LINT,clang-format)
+	$(Q)clang-format --dry-run --Werror $(C_SOURCES)
+	$(call msg,LINT,cppcheck)
+	$(Q)cppcheck --quiet --error-exitcode=1 --std=c11 --inline-suppr \
+		--enable=warning,portability,performance --suppress=missingIncludeSystem \
+		-Icompiler $(filter compiler/% loader/%,$(filter %.c,$(C_SOURCES)))
+
+# ---------------------------------------------------------------- entry points
+deps:
+	$(Q)bash scripts/deps.sh
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory lint
+	$(Q)$(MAKE) --no-print-directory test
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bash scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/untrackc $(DESTDIR)$(PREFIX)/bin/untrackc
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
