@@ -7,8 +7,8 @@
 #include <stdint.h>
 
 /* Address families as a bit mask, so a rule can match both. */
-#define FAM_V4 1u
-#define FAM_V6 2u
+#define FAM_V4	1u
+#define FAM_V6	2u
 #define FAM_ALL (FAM_V4 | FAM_V6)
 
 /* An IPv4 address uses addr[0..3]; the rest stays zero. Bits past len are
@@ -21,9 +21,9 @@ struct prefix {
 
 enum addr_parse_status {
 	ADDR_OK,
-	ADDR_BAD_ADDRESS,  /* not an address of either family */
-	ADDR_BAD_LENGTH,   /* '/len' malformed or wider than the family */
-	ADDR_HOST_BITS,    /* parsed, but bits past len were set (cleared in *out) */
+	ADDR_BAD_ADDRESS, /* not an address of either family */
+	ADDR_BAD_LENGTH,  /* '/len' malformed or wider than the family */
+	ADDR_HOST_BITS,	  /* parsed, but bits past len were set (cleared in *out) */
 };
 
 /* Parse "192.0.2.0/24", "2001:db8::1", ... A missing '/len' means a host

@@ -36,23 +36,23 @@ struct ast_number {
 struct ast_addr {
 	bool is_set;
 	struct prefix prefix; /* when !is_set */
-	char *set_name;       /* when is_set, without '@' */
+	char *set_name;	      /* when is_set, without '@' */
 	struct ut_loc loc;
 };
 
 struct ast_addrs {
 	bool present;
 	bool negate;
-	bool any;           /* 'any' */
-	bool braced;        /* written as '{ ... }' */
+	bool any;    /* 'any' */
+	bool braced; /* written as '{ ... }' */
 	struct ast_addr *items;
 	size_t n, cap;
-	struct ut_loc loc;  /* the whole condition, 'not' included */
+	struct ut_loc loc; /* the whole condition, 'not' included */
 };
 
 struct ast_range {
 	struct ast_number lo, hi; /* hi == lo when written as one number */
-	bool is_range;            /* written 'lo-hi' */
+	bool is_range;		  /* written 'lo-hi' */
 	struct ut_loc loc;
 };
 
@@ -83,7 +83,7 @@ struct ast_rule {
 	bool has_type, has_code;
 	struct ast_number icmp_type, icmp_code;
 	struct ut_loc icmp_loc; /* 'type N [code N]' */
-	struct ut_loc loc;      /* the whole rule */
+	struct ut_loc loc;	/* the whole rule */
 };
 
 struct ast_set {

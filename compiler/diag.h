@@ -29,9 +29,9 @@ struct diag_ctx {
 	size_t n, cap;
 	size_t errors, warnings;
 	size_t max_errors; /* stop recording errors past this many (0: no limit) */
-	bool werror;       /* warnings count as errors */
+	bool werror;	   /* warnings count as errors */
 	bool no_warnings;  /* -w: drop warnings */
-	bool truncated;    /* max_errors was reached */
+	bool truncated;	   /* max_errors was reached */
 };
 
 void diag_init(struct diag_ctx *d, const char *file, const char *source, size_t len);

@@ -23,13 +23,13 @@ enum ir_action { IR_ALLOW, IR_DENY, IR_PASS, IR_LOG };
 enum ir_dir { IR_INGRESS, IR_EGRESS };
 
 #define IR_PROTO_ANY (-1)
-#define IR_ICMP_ANY (-1)
+#define IR_ICMP_ANY  (-1)
 
-#define IPPROTO_NUM_ICMP 1
-#define IPPROTO_NUM_TCP 6
-#define IPPROTO_NUM_UDP 17
+#define IPPROTO_NUM_ICMP   1
+#define IPPROTO_NUM_TCP	   6
+#define IPPROTO_NUM_UDP	   17
 #define IPPROTO_NUM_ICMPV6 58
-#define IPPROTO_NUM_SCTP 132
+#define IPPROTO_NUM_SCTP   132
 
 struct ir_range {
 	uint16_t lo, hi; /* inclusive */
@@ -59,9 +59,9 @@ struct ir_rule {
 	uint32_t policy; /* index into ir_program.policies */
 	enum ir_dir dir;
 	enum ir_action action;
-	uint8_t families;           /* FAM_V4 | FAM_V6, never 0 */
-	int16_t proto;              /* IR_PROTO_ANY or 0..255 */
-	struct ir_addr_match *src;  /* NULL: no condition */
+	uint8_t families;	   /* FAM_V4 | FAM_V6, never 0 */
+	int16_t proto;		   /* IR_PROTO_ANY or 0..255 */
+	struct ir_addr_match *src; /* NULL: no condition */
 	struct ir_addr_match *dst;
 	struct ir_port_match *sport;
 	struct ir_port_match *dport;
@@ -85,8 +85,8 @@ struct ir_set {
 	struct ut_loc loc;
 	struct prefix *prefixes; /* initial contents, sorted, unique */
 	size_t nprefixes;
-	uint8_t families;      /* families present in the initial contents */
-	bool used_ingress;     /* referenced by an ingress rule */
+	uint8_t families;  /* families present in the initial contents */
+	bool used_ingress; /* referenced by an ingress rule */
 	bool used_egress;
 };
 

@@ -32,25 +32,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PKT_MAX_VLAN 2
+#define PKT_MAX_VLAN	 2
 #define PKT_IPV6_MAX_EXT 8
 
 /* Which fields were readable. */
 #define PKT_HAS_PROTO (1u << 0)
-#define PKT_HAS_SRC (1u << 1)
-#define PKT_HAS_DST (1u << 2)
+#define PKT_HAS_SRC   (1u << 1)
+#define PKT_HAS_DST   (1u << 2)
 #define PKT_HAS_SPORT (1u << 3)
 #define PKT_HAS_DPORT (1u << 4)
-#define PKT_HAS_TYPE (1u << 5)
-#define PKT_HAS_CODE (1u << 6)
+#define PKT_HAS_TYPE  (1u << 5)
+#define PKT_HAS_CODE  (1u << 6)
 
 struct pkt_fields {
 	uint8_t family; /* 0: not IP; FAM_V4 or FAM_V6 */
-	uint8_t has;    /* PKT_HAS_* */
+	uint8_t has;	/* PKT_HAS_* */
 	uint8_t proto;
 	bool nonfirst_fragment;
 	uint8_t src[16], dst[16]; /* IPv4 in bytes 0..3 */
-	uint16_t sport, dport;    /* host byte order */
+	uint16_t sport, dport;	  /* host byte order */
 	uint8_t icmp_type, icmp_code;
 	uint32_t len; /* bytes in the frame */
 };

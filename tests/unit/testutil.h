@@ -46,8 +46,9 @@ static inline char *tu_first_diag(const struct diag_ctx *d)
 
 	if (d->n == 0)
 		return strdup("");
-	if (asprintf(&out, "%d:%d: %s: %s", d->items[0].loc.first_line, d->items[0].loc.first_column,
-		     sev[d->items[0].severity], d->items[0].message) < 0)
+	if (asprintf(&out, "%d:%d: %s: %s", d->items[0].loc.first_line,
+		     d->items[0].loc.first_column, sev[d->items[0].severity],
+		     d->items[0].message) < 0)
 		abort();
 	return out;
 }
