@@ -37,6 +37,7 @@ struct ast_addr {
 	bool is_set;
 	struct prefix prefix; /* when !is_set */
 	char *set_name;	      /* when is_set, without '@' */
+	bool bad;	      /* malformed literal, already reported */
 	struct ut_loc loc;
 };
 
@@ -99,6 +100,7 @@ struct ast_policy {
 	struct ast_number order;
 	struct ast_rule *rules;
 	size_t n, cap;
+	bool had_errors; /* rules were dropped for syntax errors */
 	struct ut_loc loc, name_loc;
 };
 

@@ -32,6 +32,7 @@ struct diag_ctx {
 	bool werror;	   /* warnings count as errors */
 	bool no_warnings;  /* -w: drop warnings */
 	bool truncated;	   /* max_errors was reached */
+	bool drop_notes;   /* the last error or warning was dropped: so are its notes */
 };
 
 void diag_init(struct diag_ctx *d, const char *file, const char *source, size_t len);

@@ -1,0 +1,286 @@
+/* untrackc: the policy compiler's driver. The whole pipeline reads top to
+ * bottom in compile(): read → parse → check/lower → (test | dump | emit). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cases.h"
+#include "diag.h"
+#include "frontend.h"
+#include "ir.h"
+
+#ifndef UNTRACK_VERSION
+#define UNTRACK_VERSION "0.1.0"
+#endif
+
+enum exit_status {
+	EXIT_OK = 0,
+	EXIT_POLICY = 1, /* errors in the policy, or failed test cases */
+	EXIT_USAGE = 2,	 /* bad command line, unreadable input, internal failure */
+};
+
+enum dump_stage { DUMP_NONE, DUMP_IR };
+
+struct options {
+	const char *input;
+	const char *output;
+	const char *cases;
+	bool check;
+	enum dump_stage dump;
+	enum diag_format diag_format;
+	int color; /* -1 auto */
+	bool werror, no_warnings, verbose;
+};
+
+/* The one place this program reports a failure that is not a diagnostic. */
+__attribute__((format(printf, 1, 2))) static void error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("untrackc: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void usage(FILE *out)
+{
+	fputs("Usage: untrackc [OPTIONS] FILE.utp\n"
+	      "Compile an untrack policy into a BPF object, or check it.\n"
+	      "\n"
+	      "  -o FILE                  write the BPF object to FILE\n"
+	      "      --check              parse and check only; write nothing\n"
+	      "      --dump=ir            print the checked, normalised policy\n"
+	      "      --test CASES         check expected verdicts in CASES (see docs/cases.md)\n"
+	      "      --diagnostics=FMT    'text' (default) or 'json' (one object per line)\n"
+	      "      --color=WHEN         'auto' (default), 'always' or 'never'\n"
+	      "  -Werror                  treat warnings as errors\n"
+	      "  -w                       do not print warnings\n"
+	      "  -v, --verbose            say what is being done\n"
+	      "  -h, --help               show this help\n"
+	      "      --version            show the version\n"
+	      "\n"
+	      "FILE may be '-' for standard input.\n"
+	      "Exit status: 0 success, 1 errors in the policy or failed test cases,\n"
+	      "2 usage errors, unreadable files or internal failures.\n",
+	      out);
+}
+
+enum long_only_opts {
+	OPT_CHECK = 256,
+	OPT_DUMP,
+	OPT_TEST,
+	OPT_DIAGNOSTICS,
+	OPT_COLOR,
+	OPT_VERSION
+};
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{"check", no_argument, NULL, OPT_CHECK},
+		{"dump", required_argument, NULL, OPT_DUMP},
+		{"test", required_argument, NULL, OPT_TEST},
+		{"diagnostics", required_argument, NULL, OPT_DIAGNOSTICS},
+		{"color", required_argument, NULL, OPT_COLOR},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{0},
+	};
+	int c, nargs = 0;
+
+	/* -Werror is a GCC-style single-dash word: take it out before getopt. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-Werror") == 0) {
+			o->werror = true;
+			argv[i] = NULL;
+		} else if (strcmp(argv[i], "--") == 0) {
+			break;
+		}
+	}
+	for (int i = 1; i < argc; i++)
+		if (argv[i])
+			argv[++nargs] = argv[i];
+	argc = nargs + 1;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:wvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'w':
+			o->no_warnings = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_OK);
+		case OPT_VERSION:
+			printf("untrackc %s\n", UNTRACK_VERSION);
+			exit(EXIT_OK);
+		case OPT_CHECK:
+			o->check = true;
+			break;
+		case OPT_DUMP:
+			if (strcmp(optarg, "ir") != 0) {
+				error("unknown --dump stage '%s' (expected 'ir')", optarg);
+				return -1;
+			}
+			o->dump = DUMP_IR;
+			break;
+		case OPT_TEST:
+			o->cases = optarg;
+			break;
+		case OPT_DIAGNOSTICS:
+			if (strcmp(optarg, "text") == 0) {
+				o->diag_format = DIAG_TEXT;
+			} else if (strcmp(optarg, "json") == 0) {
+				o->diag_format = DIAG_JSON;
+			} else {
+				error("unknown --diagnostics format '%s' (expected 'text' or 'json')",
+				      optarg);
+				return -1;
+			}
+			break;
+		case OPT_COLOR:
+			if (strcmp(optarg, "auto") == 0) {
+				o->color = -1;
+			} else if (strcmp(optarg, "always") == 0) {
+				o->color = 1;
+			} else if (strcmp(optarg, "never") == 0) {
+				o->color = 0;
+			} else {
+				error("unknown --color value '%s' (expected 'auto', 'always' or 'never')",
+				      optarg);
+				return -1;
+			}
+			break;
+		case ':':
+			error("option '%s' needs an argument", argv[optind - 1]);
+			return -1;
+		default:
+			error("unknown option '%s'", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind == argc) {
+		error("no input file");
+		return -1;
+	}
+	if (optind + 1 < argc) {
+		error("only one input file is accepted, got '%s' and '%s'", argv[optind],
+		      argv[optind + 1]);
+		return -1;
+	}
+	o->input = argv[optind];
+	if (!o->check && !o->output && o->dump == DUMP_NONE && !o->cases) {
+		error("nothing to do: give -o FILE, --check, --dump or --test");
+		return -1;
+	}
+	return 0;
+}
+
+/* Run a case file against the checked policy: 0 all passed, 1 failures,
+ * 2 the case file itself is unusable. */
+static int run_cases(const struct options *o, const struct ir_program *ir, bool color)
+{
+	char *text = NULL;
+	size_t len = 0;
+	const char *why;
+	struct diag_ctx d;
+	struct case_file cf;
+	int err, status;
+
+	err = frontend_read_file(o->cases, &text, &len, &why);
+	if (err) {
+		error("cannot read '%s': %s", o->cases, why ? why : strerror(-err));
+		return EXIT_USAGE;
+	}
+	diag_init(&d, o->cases, text, len);
+	if (cases_parse(&d, &cf) != 0) {
+		diag_print(&d, o->diag_format, color, stderr);
+		diag_free(&d);
+		free(text);
+		return EXIT_USAGE;
+	}
+	int failures = cases_run(ir, &cf, o->cases, stdout);
+	status = failures ? EXIT_POLICY : EXIT_OK;
+	cases_free(&cf);
+	diag_free(&d);
+	free(text);
+	return status;
+}
+
+static int compile(const struct options *o)
+{
+	char *source = NULL;
+	size_t len = 0;
+	const char *why;
+	struct diag_ctx d;
+	int status = EXIT_OK;
+	bool color = o->color < 0 ? isatty(STDERR_FILENO) && getenv("NO_COLOR") == NULL : o->color;
+
+	int err = frontend_read_file(o->input, &source, &len, &why);
+	if (err) {
+		error("cannot read '%s': %s", o->input, why ? why : strerror(-err));
+		return EXIT_USAGE;
+	}
+
+	const char *name = strcmp(o->input, "-") == 0 ? "<stdin>" : o->input;
+	diag_init(&d, name, source, len);
+	d.werror = o->werror;
+	d.no_warnings = o->no_warnings;
+
+	struct ir_program *ir = frontend_compile(&d);
+	diag_print(&d, o->diag_format, color, stderr);
+	if (!ir || diag_failed(&d)) {
+		status = EXIT_POLICY;
+		goto out;
+	}
+	if (o->verbose)
+		fprintf(stderr, "untrackc: %s: %zu policies, %zu rules, %zu sets\n", name,
+			ir->npolicies, ir->nrules, ir->nsets);
+	if (o->dump == DUMP_IR)
+		ir_dump(ir, stdout);
+	if (o->cases) {
+		status = run_cases(o, ir, color);
+		if (status != EXIT_OK)
+			goto out;
+	}
+	if (o->output) {
+		error("cannot write '%s': BPF code generation is not built into this untrackc yet",
+		      o->output);
+		status = EXIT_USAGE;
+	}
+out:
+	ir_free(ir);
+	diag_free(&d);
+	free(source);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {.color = -1};
+
+	if (parse_args(argc, argv, &o) != 0) {
+		fputs("Try 'untrackc --help' for more information.\n", stderr);
+		return EXIT_USAGE;
+	}
+	int status = compile(&o);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		error("cannot write to standard output: %s", strerror(errno));
+		return EXIT_USAGE;
+	}
+	return status;
+}
