@@ -19,7 +19,9 @@ MULTIARCH := $(shell $(CC) -dumpmachine)
 
 WARN    := -Wall -Wextra -Werror
 CFLAGS  ?= -O2 -g
-CPPFLAGS_ALL := -Icompiler -Igrammar -I$(GEN) -D_GNU_SOURCE
+CPPFLAGS_ALL := -Icompiler -Igrammar -Iruntime-bpf -I$(GEN) -D_GNU_SOURCE \
+	-DUNTRACK_MULTIARCH_INCLUDE=\"/usr/include/$(MULTIARCH)\" \
+	-DUNTRACK_INCLUDEDIR=\"$(PREFIX)/include/untrack\"
 CFLAGS_ALL   := -std=gnu11 $(WARN) $(CFLAGS) -MMD -MP
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -O1 -g
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "cases.h"
 #include "diag.h"
 #include "frontend.h"
@@ -24,12 +25,15 @@ enum exit_status {
 	EXIT_USAGE = 2,	 /* bad command line, unreadable input, internal failure */
 };
 
-enum dump_stage { DUMP_NONE, DUMP_IR };
+enum dump_stage { DUMP_NONE, DUMP_IR, DUMP_C };
 
 struct options {
 	const char *input;
 	const char *output;
 	const char *cases;
+	const char *emit_c; /* --emit-c FILE */
+	const char *clang;
+	enum emit_strategy strategy;
 	bool check;
 	enum dump_stage dump;
 	enum diag_format diag_format;
@@ -56,7 +60,11 @@ static void usage(FILE *out)
 	      "\n"
 	      "  -o FILE                  write the BPF object to FILE\n"
 	      "      --check              parse and check only; write nothing\n"
-	      "      --dump=ir            print the checked, normalised policy\n"
+	      "      --dump=STAGE         print a stage to standard output: 'ir' (the checked,\n"
+	      "                           normalised policy) or 'c' (the generated BPF C)\n"
+	      "      --emit-c FILE        also write the generated BPF C to FILE\n"
+	      "      --strategy=NAME      code generation strategy: 'auto' (default) or 'linear'\n"
+	      "      --clang PATH         the clang to run (default: $CLANG, else clang in PATH)\n"
 	      "      --test CASES         check expected verdicts in CASES (see docs/cases.md)\n"
 	      "      --diagnostics=FMT    'text' (default) or 'json' (one object per line)\n"
 	      "      --color=WHEN         'auto' (default), 'always' or 'never'\n"
@@ -78,7 +86,10 @@ enum long_only_opts {
 	OPT_TEST,
 	OPT_DIAGNOSTICS,
 	OPT_COLOR,
-	OPT_VERSION
+	OPT_VERSION,
+	OPT_EMIT_C,
+	OPT_STRATEGY,
+	OPT_CLANG
 };
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -89,6 +100,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"test", required_argument, NULL, OPT_TEST},
 		{"diagnostics", required_argument, NULL, OPT_DIAGNOSTICS},
 		{"color", required_argument, NULL, OPT_COLOR},
+		{"emit-c", required_argument, NULL, OPT_EMIT_C},
+		{"strategy", required_argument, NULL, OPT_STRATEGY},
+		{"clang", required_argument, NULL, OPT_CLANG},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
@@ -132,12 +146,31 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->check = true;
 			break;
 		case OPT_DUMP:
-			if (strcmp(optarg, "ir") != 0) {
-				error("unknown --dump stage '%s' (expected 'ir')", optarg);
+			if (strcmp(optarg, "ir") == 0) {
+				o->dump = DUMP_IR;
+			} else if (strcmp(optarg, "c") == 0) {
+				o->dump = DUMP_C;
+			} else {
+				error("unknown --dump stage '%s' (expected 'ir' or 'c')", optarg);
 				return -1;
 			}
-			o->dump = DUMP_IR;
 			break;
+		case OPT_EMIT_C:
+			o->emit_c = optarg;
+			break;
+		case OPT_CLANG:
+			o->clang = optarg;
+			break;
+		case OPT_STRATEGY: {
+			int s = emit_strategy_parse(optarg);
+			if (s < 0) {
+				error("unknown --strategy '%s' (expected 'auto' or 'linear')",
+				      optarg);
+				return -1;
+			}
+			o->strategy = (enum emit_strategy)s;
+			break;
+		}
 		case OPT_TEST:
 			o->cases = optarg;
 			break;
@@ -183,8 +216,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		return -1;
 	}
 	o->input = argv[optind];
-	if (!o->check && !o->output && o->dump == DUMP_NONE && !o->cases) {
-		error("nothing to do: give -o FILE, --check, --dump or --test");
+	if (!o->check && !o->output && o->dump == DUMP_NONE && !o->cases && !o->emit_c) {
+		error("nothing to do: give -o FILE, --check, --dump, --emit-c or --test");
 		return -1;
 	}
 	return 0;
@@ -247,11 +280,26 @@ static int compile(const struct options *o)
 		status = EXIT_POLICY;
 		goto out;
 	}
+	struct backend_options bo = {
+		.clang = o->clang, .verbose = o->verbose, .strategy = o->strategy};
+	char why_buf[1024];
+
 	if (o->verbose)
-		fprintf(stderr, "untrackc: %s: %zu policies, %zu rules, %zu sets\n", name,
-			ir->npolicies, ir->nrules, ir->nsets);
+		fprintf(stderr, "untrackc: %s: %zu policies, %zu rules, %zu sets; strategy %s\n",
+			name, ir->npolicies, ir->nrules, ir->nsets,
+			emit_strategy_name(emit_choose(ir, o->strategy)));
 	if (o->dump == DUMP_IR)
 		ir_dump(ir, stdout);
+	if (o->dump == DUMP_C && backend_emit_c(ir, &bo, "-", why_buf, sizeof(why_buf)) != 0) {
+		error("%s", why_buf);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (o->emit_c && backend_emit_c(ir, &bo, o->emit_c, why_buf, sizeof(why_buf)) != 0) {
+		error("%s", why_buf);
+		status = EXIT_USAGE;
+		goto out;
+	}
 	if (o->cases) {
 		status = run_cases(o, ir, color);
 		if (status != EXIT_OK)
