@@ -1,0 +1,271 @@
+/* untrack_main: the XDP entry point. Parses the frame into the per-CPU
+ * struct ut_state exactly as compiler/pkt.h defines the packet view, then
+ * tail-calls the policy. Every byte read is bounds-checked on its own, so a
+ * short frame makes only the fields it cuts off unreadable.
+ *
+ * This runs for every packet, so the common case is kept short: one bounds
+ * check per complete header, no VLAN work for untagged frames, and the
+ * state's first 16 bytes written as two 8-byte stores. The byte-granular
+ * checks run only for headers the frame ends inside (UT_RT_TRUNCATED). */
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <bpf/bpf_endian.h>
+
+#include "untrack_abi.h"
+
+/* The whole runtime object is under this license (one object, one string);
+ * none of the helpers it calls is GPL-only. */
+char ut_runtime_license[] SEC("license") = "Dual BSD/GPL";
+
+#define IPV4_HLEN 20
+#define IPV6_HLEN 40
+
+/* IPv6 extension headers the walk steps over, as a bit set of Next Header
+ * values (all are below 64). */
+#define IPV6_EXT_SET                                                                               \
+	((1ull << IPPROTO_HOPOPTS) | (1ull << IPPROTO_ROUTING) | (1ull << IPPROTO_FRAGMENT) |      \
+	 (1ull << IPPROTO_AH) | (1ull << IPPROTO_DSTOPTS))
+
+/* What the parse found besides the addresses, which go straight to the
+ * state. Lives in registers once inlined. */
+struct view {
+	__u32 has;
+	__u32 proto;
+	__u32 nonfirst;
+	__u32 ports; /* sport | dport << 16, host byte order */
+	__u32 icmp;  /* type | code << 8 */
+};
+
+static __always_inline int ipv6_is_ext(__u32 nh)
+{
+	return nh < 64 && ((IPV6_EXT_SET >> nh) & 1);
+}
+
+static __always_inline void set_addr4(__u64 *dst, __u32 addr)
+{
+	/* One store clears bytes 4..7 too (the BPF target is little endian:
+	 * the address's network-order bytes stay at offsets 0..3). */
+	dst[0] = addr;
+	dst[1] = 0;
+}
+
+/* Ports or ICMP type/code of the L4 header at l4 (which may lie past the
+ * end: every field is checked on its own). */
+static __always_inline void parse_l4(struct view *v, const __u8 *l4, const __u8 *end,
+				     __u32 icmp_proto)
+{
+	if (v->proto == IPPROTO_TCP || v->proto == IPPROTO_UDP || v->proto == IPPROTO_SCTP) {
+		if (l4 + 4 <= end) {
+			/* Both ports with one load: byte-swapping the word
+			 * gives dport | sport << 16, a rotation puts them in
+			 * struct order. */
+			__u32 w = bpf_ntohl(*(__u32 *)l4);
+
+			v->ports = w >> 16 | w << 16;
+			v->has |= UT_HAS_SPORT | UT_HAS_DPORT;
+			return;
+		}
+		ut_rt_count(UT_RT_TRUNCATED);
+		if (l4 + 2 <= end) {
+			v->ports = bpf_ntohs(*(__u16 *)l4);
+			v->has |= UT_HAS_SPORT;
+		}
+	} else if (v->proto == icmp_proto) {
+		if (l4 + 2 <= end) {
+			v->icmp = *(__u16 *)l4; /* type, code: already in struct order */
+			v->has |= UT_HAS_TYPE | UT_HAS_CODE;
+			return;
+		}
+		ut_rt_count(UT_RT_TRUNCATED);
+		if (l4 + 1 <= end) {
+			v->icmp = l4[0];
+			v->has |= UT_HAS_TYPE;
+		}
+	}
+}
+
+/* An IPv4 header the frame ends inside: whatever of protocol, source and
+ * fragment offset it still holds. */
+static __always_inline void parse_ipv4_short(struct ut_state *st, struct view *v, const __u8 *ip,
+					     const __u8 *end)
+{
+	__u32 src = 0;
+
+	ut_rt_count(UT_RT_TRUNCATED);
+	if (ip + 8 <= end && (*(__u16 *)(ip + 6) & bpf_htons(0x1fff)))
+		v->nonfirst = 1;
+	if (ip + 10 <= end) {
+		v->proto = ip[9];
+		v->has |= UT_HAS_PROTO;
+	}
+	if (ip + 16 <= end) {
+		src = *(__u32 *)(ip + 12);
+		v->has |= UT_HAS_SRC;
+	}
+	set_addr4(st->src64, src);
+	set_addr4(st->dst64, 0);
+}
+
+static __always_inline void parse_ipv4(struct ut_state *st, struct view *v, const __u8 *ip,
+				       const __u8 *end)
+{
+	__u32 ihl;
+
+	if (ip + IPV4_HLEN > end) {
+		parse_ipv4_short(st, v, ip, end);
+		return;
+	}
+	v->has = UT_HAS_PROTO | UT_HAS_SRC | UT_HAS_DST;
+	v->proto = ip[9];
+	set_addr4(st->src64, *(__u32 *)(ip + 12));
+	set_addr4(st->dst64, *(__u32 *)(ip + 16));
+	if (*(__u16 *)(ip + 6) & bpf_htons(0x1fff)) {
+		v->nonfirst = 1;
+		return;
+	}
+	ihl = ip[0] & 0xf;
+	if (ihl < 5) {
+		ut_rt_count(UT_RT_UNLOCATABLE);
+		return;
+	}
+	parse_l4(v, ip + ihl * 4, end, IPPROTO_ICMP);
+}
+
+/* An IPv6 header the frame ends inside: the source address and a Next
+ * Header that is not an extension header are all it can still hold. */
+static __always_inline void parse_ipv6_short(struct ut_state *st, struct view *v, const __u8 *ip6,
+					     const __u8 *end)
+{
+	ut_rt_count(UT_RT_TRUNCATED);
+	if (ip6 + 7 <= end && !ipv6_is_ext(ip6[6])) {
+		v->proto = ip6[6];
+		v->has |= UT_HAS_PROTO;
+	}
+	if (ip6 + 24 <= end) {
+		st->src64[0] = *(__u64 *)(ip6 + 8);
+		st->src64[1] = *(__u64 *)(ip6 + 16);
+		v->has |= UT_HAS_SRC;
+	} else {
+		st->src64[0] = 0;
+		st->src64[1] = 0;
+	}
+	st->dst64[0] = 0;
+	st->dst64[1] = 0;
+}
+
+static __always_inline void parse_ipv6(struct ut_state *st, struct view *v, const __u8 *ip6,
+				       const __u8 *end)
+{
+	const __u8 *cur;
+	__u32 nh;
+
+	if (ip6 + IPV6_HLEN > end) {
+		parse_ipv6_short(st, v, ip6, end);
+		return;
+	}
+	st->src64[0] = *(__u64 *)(ip6 + 8);
+	st->src64[1] = *(__u64 *)(ip6 + 16);
+	st->dst64[0] = *(__u64 *)(ip6 + 24);
+	st->dst64[1] = *(__u64 *)(ip6 + 32);
+	v->has = UT_HAS_SRC | UT_HAS_DST;
+	nh = ip6[6];
+	cur = ip6 + IPV6_HLEN;
+
+#pragma unroll
+	for (int i = 0; i < UT_IPV6_MAX_EXT; i++) {
+		if (!ipv6_is_ext(nh))
+			goto found;
+		if (nh == IPPROTO_FRAGMENT) {
+			if (cur + 4 > end)
+				goto truncated;
+			if (*(__u16 *)(cur + 2) & bpf_htons(0xfff8)) {
+				/* A later fragment: its Next Header is the
+				 * protocol, and nothing behind it is L4. */
+				v->proto = cur[0];
+				v->has |= UT_HAS_PROTO;
+				v->nonfirst = 1;
+				return;
+			}
+			nh = cur[0];
+			cur += 8;
+		} else {
+			if (cur + 2 > end)
+				goto truncated;
+			/* AH counts its length in 4-byte units less 2, the
+			 * others in 8-byte units less 1. */
+			if (nh == IPPROTO_AH)
+				nh = cur[0], cur += ((__u32)cur[1] + 2) * 4;
+			else
+				nh = cur[0], cur += ((__u32)cur[1] + 1) * 8;
+		}
+	}
+	if (ipv6_is_ext(nh)) {
+		ut_rt_count(UT_RT_UNLOCATABLE);
+		return;
+	}
+found:
+	v->proto = nh;
+	v->has |= UT_HAS_PROTO;
+	parse_l4(v, cur, end, IPPROTO_ICMPV6);
+	return;
+
+truncated:
+	ut_rt_count(UT_RT_TRUNCATED);
+}
+
+SEC("xdp")
+int untrack_main(struct xdp_md *ctx)
+{
+	const __u8 *data = (void *)(long)ctx->data;
+	const __u8 *end = (void *)(long)ctx->data_end;
+	struct view v = {0};
+	struct ut_state *st;
+	__u64 *head;
+	const __u8 *l3;
+	__u32 family;
+	__u16 type;
+
+	if (data + ETH_HLEN > end)
+		goto non_ip;
+	type = *(__u16 *)(data + 12);
+	l3 = data + ETH_HLEN;
+	if (type == bpf_htons(ETH_P_8021Q) || type == bpf_htons(ETH_P_8021AD)) {
+#pragma unroll
+		for (int i = 0; i < UT_MAX_VLAN; i++) {
+			if (type != bpf_htons(ETH_P_8021Q) && type != bpf_htons(ETH_P_8021AD))
+				break;
+			if (l3 + 4 > end)
+				goto non_ip;
+			type = *(__u16 *)(l3 + 2);
+			l3 += 4;
+		}
+	}
+
+	st = ut_state_get();
+	if (!st)
+		return XDP_PASS;
+	if (type == bpf_htons(ETH_P_IP)) {
+		family = UT_FAM_V4;
+		parse_ipv4(st, &v, l3, end);
+	} else if (type == bpf_htons(ETH_P_IPV6)) {
+		family = UT_FAM_V6;
+		parse_ipv6(st, &v, l3, end);
+	} else {
+		goto non_ip;
+	}
+	/* Bytes 0..7: family, has, proto, nonfirst_fragment, sport, dport;
+	 * 8..15: icmp_type, icmp_code, padding, pkt_len. */
+	head = (__u64 *)st;
+	head[0] = family | v.has << 8 | v.proto << 16 | v.nonfirst << 24 | (__u64)v.ports << 32;
+	head[1] = v.icmp | (__u64)(end - data) << 32;
+	st->rule = UT_RULE_NONE;
+
+	bpf_tail_call_static(ctx, &ut_jmp, UT_SLOT_POLICY);
+	ut_rt_count(UT_RT_NO_POLICY);
+	return XDP_PASS;
+
+non_ip:
+	ut_rt_count(UT_RT_NON_IP);
+	return XDP_PASS;
+}

@@ -1,0 +1,269 @@
+#include "rt.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
+
+/* The maps every object defines identically (untrack_abi.h). */
+static const char *const shared_maps[] = {"ut_state", "ut_jmp", "ut_rt_stats", "ut_events",
+					  "ut_log_rl"};
+
+static int prog_fd(struct bpf_object *obj, const char *name)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, name);
+
+	if (!p) {
+		fprintf(stderr, "Error: no program %s in %s\n", name, bpf_object__name(obj));
+		return -ENOENT;
+	}
+	return bpf_program__fd(p);
+}
+
+static int map_fd(struct bpf_object *obj, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
+
+	if (!m) {
+		fprintf(stderr, "Error: no map %s in %s\n", name, bpf_object__name(obj));
+		return -ENOENT;
+	}
+	return bpf_map__fd(m);
+}
+
+int rt_object_abi_version(struct bpf_object *obj, uint32_t *version)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, UT_ABI_SECTION);
+	const void *init;
+	size_t size = 0;
+
+	if (!m)
+		return -ENOENT;
+	init = bpf_map__initial_value(m, &size);
+	if (!init || size < sizeof(*version))
+		return -EINVAL;
+	memcpy(version, init, sizeof(*version));
+	return 0;
+}
+
+int rt_set_slot(struct rt *rt, uint32_t slot, int fd)
+{
+	if (fd < 0)
+		return bpf_map_delete_elem(rt->jmp_fd, &slot) ? -errno : 0;
+	return bpf_map_update_elem(rt->jmp_fd, &slot, &fd, BPF_ANY) ? -errno : 0;
+}
+
+static int open_object(const char *path, struct bpf_object **out)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	uint32_t version = 0;
+	int err;
+
+	if (!obj) {
+		err = -errno;
+		fprintf(stderr, "Error: cannot open %s: %s\n", path, strerror(-err));
+		return err;
+	}
+	err = rt_object_abi_version(obj, &version);
+	if (err || version != UT_ABI_VERSION) {
+		fprintf(stderr, "Error: %s: ABI version %u, want %u\n", path, version,
+			UT_ABI_VERSION);
+		bpf_object__close(obj);
+		return err ? err : -EINVAL;
+	}
+	*out = obj;
+	return 0;
+}
+
+int rt_open(struct rt *rt, const char *runtime_path, const char *policy_path)
+{
+	int err;
+
+	memset(rt, 0, sizeof(*rt));
+	rt->cpu = -1;
+	rt->ncpus = libbpf_num_possible_cpus();
+	if (rt->ncpus <= 0)
+		return rt->ncpus ? rt->ncpus : -EINVAL;
+	rt->pcpu_buf = calloc((size_t)rt->ncpus, 64);
+	if (!rt->pcpu_buf)
+		return -ENOMEM;
+
+	err = open_object(runtime_path, &rt->runtime);
+	if (err)
+		goto fail;
+	err = bpf_object__load(rt->runtime);
+	if (err) {
+		fprintf(stderr, "Error: cannot load %s: %s\n", runtime_path, strerror(-err));
+		goto fail;
+	}
+	err = open_object(policy_path, &rt->policy);
+	if (err)
+		goto fail;
+	/* The loader's one trick: the policy object's copies of the shared
+	 * maps become the runtime's maps before it is loaded. */
+	for (size_t i = 0; i < sizeof(shared_maps) / sizeof(shared_maps[0]); i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(rt->policy, shared_maps[i]);
+		int fd = map_fd(rt->runtime, shared_maps[i]);
+
+		if (!m || fd < 0) {
+			err = -ENOENT;
+			fprintf(stderr, "Error: shared map %s missing\n", shared_maps[i]);
+			goto fail;
+		}
+		err = bpf_map__reuse_fd(m, fd);
+		if (err)
+			goto fail;
+	}
+	err = bpf_object__load(rt->policy);
+	if (err) {
+		fprintf(stderr, "Error: cannot load %s: %s\n", policy_path, strerror(-err));
+		goto fail;
+	}
+
+	rt->main_fd = prog_fd(rt->runtime, "untrack_main");
+	rt->accept_fd = prog_fd(rt->runtime, "untrack_accept");
+	rt->drop_fd = prog_fd(rt->runtime, "untrack_drop");
+	rt->tc_fd = prog_fd(rt->runtime, "untrack_tc_ingress");
+	rt->policy_fd = prog_fd(rt->policy, "probe_policy");
+	rt->stub_fd = prog_fd(rt->policy, "stub_policy");
+	rt->baseline_fd = prog_fd(rt->policy, "baseline_pass");
+	rt->state_fd = map_fd(rt->runtime, "ut_state");
+	rt->jmp_fd = map_fd(rt->runtime, "ut_jmp");
+	rt->stats_fd = map_fd(rt->runtime, "ut_rt_stats");
+	rt->events_fd = map_fd(rt->runtime, "ut_events");
+	rt->rule_stats_fd = map_fd(rt->policy, UT_RULE_STATS_MAP);
+	if (rt->main_fd < 0 || rt->accept_fd < 0 || rt->drop_fd < 0 || rt->tc_fd < 0 ||
+	    rt->policy_fd < 0 || rt->stub_fd < 0 || rt->baseline_fd < 0 || rt->state_fd < 0 ||
+	    rt->jmp_fd < 0 || rt->stats_fd < 0 || rt->events_fd < 0 || rt->rule_stats_fd < 0) {
+		err = -ENOENT;
+		goto fail;
+	}
+	err = rt_set_slot(rt, UT_SLOT_POLICY, rt->policy_fd);
+	if (!err)
+		err = rt_set_slot(rt, UT_SLOT_ACCEPT, rt->accept_fd);
+	if (!err)
+		err = rt_set_slot(rt, UT_SLOT_DROP, rt->drop_fd);
+	if (err) {
+		fprintf(stderr, "Error: cannot fill ut_jmp: %s\n", strerror(-err));
+		goto fail;
+	}
+	return 0;
+
+fail:
+	rt_close(rt);
+	return err;
+}
+
+void rt_close(struct rt *rt)
+{
+	bpf_object__close(rt->policy);
+	bpf_object__close(rt->runtime);
+	free(rt->pcpu_buf);
+	memset(rt, 0, sizeof(*rt));
+}
+
+int rt_pin_cpu(struct rt *rt)
+{
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+
+	if (cpu < 0)
+		return -errno;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return -errno;
+	rt->cpu = cpu;
+	return 0;
+}
+
+/* Per-CPU map values come as ncpus slots, each rounded up to 8 bytes. */
+static int pcpu_read(struct rt *rt, int fd, uint32_t key, void *out, size_t size)
+{
+	size_t stride = (size + 7) & ~(size_t)7;
+
+	if (stride > 64 || rt->cpu < 0)
+		return -EINVAL;
+	if (bpf_map_lookup_elem(fd, &key, rt->pcpu_buf))
+		return -errno;
+	memcpy(out, (char *)rt->pcpu_buf + stride * (size_t)rt->cpu, size);
+	return 0;
+}
+
+int rt_state_read(struct rt *rt, struct ut_state *out)
+{
+	return pcpu_read(rt, rt->state_fd, 0, out, sizeof(*out));
+}
+
+int rt_state_poison(struct rt *rt, uint8_t byte)
+{
+	uint32_t key = 0;
+
+	memset(rt->pcpu_buf, byte, (size_t)rt->ncpus * 64);
+	return bpf_map_update_elem(rt->state_fd, &key, rt->pcpu_buf, BPF_ANY) ? -errno : 0;
+}
+
+int rt_counters_read(struct rt *rt, uint64_t out[UT_RT_NR])
+{
+	for (uint32_t i = 0; i < UT_RT_NR; i++) {
+		int err = pcpu_read(rt, rt->stats_fd, i, &out[i], sizeof(out[i]));
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int rt_rule_counter_read(struct rt *rt, uint32_t rule, struct ut_rule_counter *out)
+{
+	struct ut_rule_counter *v = rt->pcpu_buf;
+
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_lookup_elem(rt->rule_stats_fd, &rule, rt->pcpu_buf))
+		return -errno;
+	for (int i = 0; i < rt->ncpus; i++) {
+		out->packets += v[i].packets;
+		out->bytes += v[i].bytes;
+	}
+	return 0;
+}
+
+int rt_run_xdp_meta(int fd, const void *meta, uint32_t meta_len, const void *frame, size_t len,
+		    uint32_t repeat, struct rt_run *res)
+{
+	/* The kernel takes the metadata at the start of data_in, with
+	 * ctx.data its length; ingress_ifindex 1 (lo) gives log events a real
+	 * interface. */
+	struct xdp_md ctx_in = {
+		.data = meta_len, .data_end = meta_len + (uint32_t)len, .ingress_ifindex = 1};
+	struct xdp_md ctx_out;
+	uint8_t in[sizeof(res->out)];
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = ctx_in.data_end,
+		    .data_out = res->out, .data_size_out = sizeof(res->out), .ctx_in = &ctx_in,
+		    .ctx_size_in = sizeof(ctx_in), .ctx_out = &ctx_out,
+		    .ctx_size_out = sizeof(ctx_out), .repeat = repeat);
+
+	if (meta_len + len > sizeof(in))
+		return -E2BIG;
+	if (meta_len)
+		memcpy(in, meta, meta_len);
+	memcpy(in + meta_len, frame, len);
+	memset(&ctx_out, 0, sizeof(ctx_out));
+	if (bpf_prog_test_run_opts(fd, &opts))
+		return -errno;
+	res->retval = opts.retval;
+	res->out_len = opts.data_size_out;
+	/* Offsets come back relative to the start of the metadata. */
+	res->meta_len = ctx_out.data;
+	res->duration = opts.duration;
+	return 0;
+}
+
+int rt_run_xdp(int fd, const void *frame, size_t len, uint32_t repeat, struct rt_run *res)
+{
+	return rt_run_xdp_meta(fd, NULL, 0, frame, len, repeat, res);
+}
