@@ -37,7 +37,7 @@ endif
 .SUFFIXES:
 .PHONY: all check demo deps lint test unit cli fuzz clean install
 
-all: $(BUILD)/untrackc
+all: $(BUILD)/untrackc $(BUILD)/untrack runtime
 
 # ---------------------------------------------------------------- front end
 PARSER_C  := $(GEN)/parser.c
@@ -101,7 +101,28 @@ $(BUILD)/untrackc-san: $(SANOBJ)/compiler/main.o $(BUILD)/libutc-san.a
 $(GEN):
 	@mkdir -p $@
 
+# ---------------------------------------------------------------- loader
+LOADER_SRCS := $(wildcard loader/*.c)
+LOADER_OBJS := $(LOADER_SRCS:%.c=$(OBJ)/%.o)
+LOADER_LIBS := -lbpf -lelf -lz -lpcap
+
+$(OBJ)/loader/%.o: CPPFLAGS_ALL += -Iloader -DUNTRACK_LIBDIR=\"$(PREFIX)/lib/untrack\"
+
+$(BUILD)/untrack: $(LOADER_OBJS) $(BUILD)/libutc.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^ $(LOADER_LIBS)
+
+# ---------------------------------------------------------------- runtime
+include runtime-bpf/build.mk
+
 # ---------------------------------------------------------------- tests
+TOOLS := $(BUILD)/tools/cases2pcap
+
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libutc.a
+	@mkdir -p $(@D)
+	$(call msg,CC-TOOL,$@)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libutc.a -lpcap
+
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -129,7 +150,7 @@ $(FUZZ_BIN): tests/fuzz/fuzz_frontend.c $(LIB_SRCS) $(GEN_SRCS) $(PARSER_H) $(SC
 fuzz: $(FUZZ_BIN) $(BUILD)/untrackc
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_BIN) $(BUILD)/untrackc
 
-test: unit cli fuzz
+test: unit cli fuzz kernel-test
 
 # ---------------------------------------------------------------- lint
 C_SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
@@ -160,5 +181,9 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
+
+# Test suites and benchmarks that live beside their code add themselves to
+# `test` (or define their own targets) in these fragments.
+-include $(wildcard tests/*/build.mk)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

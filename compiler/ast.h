@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "addr.h"
 #include "loc.h"
@@ -126,5 +127,8 @@ void ast_rule_free(struct ast_rule *r);
 void ast_set_free(struct ast_set *s);
 void ast_policy_free(struct ast_policy *p);
 void ast_file_free(struct ast_file *f);
+
+/* --dump=ast */
+void ast_dump(const struct ast_file *f, FILE *out);
 
 #endif

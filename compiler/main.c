@@ -25,7 +25,7 @@ enum exit_status {
 	EXIT_USAGE = 2,	 /* bad command line, unreadable input, internal failure */
 };
 
-enum dump_stage { DUMP_NONE, DUMP_IR, DUMP_C };
+enum dump_stage { DUMP_NONE, DUMP_AST, DUMP_IR, DUMP_C };
 
 struct options {
 	const char *input;
@@ -60,8 +60,8 @@ static void usage(FILE *out)
 	      "\n"
 	      "  -o FILE                  write the BPF object to FILE\n"
 	      "      --check              parse and check only; write nothing\n"
-	      "      --dump=STAGE         print a stage to standard output: 'ir' (the checked,\n"
-	      "                           normalised policy) or 'c' (the generated BPF C)\n"
+	      "      --dump=STAGE         print a stage to standard output: 'ast' (as parsed),\n"
+	      "                           'ir' (checked and normalised) or 'c' (generated BPF C)\n"
 	      "      --emit-c FILE        also write the generated BPF C to FILE\n"
 	      "      --strategy=NAME      code generation strategy: 'auto' (default) or 'linear'\n"
 	      "      --clang PATH         the clang to run (default: $CLANG, else clang in PATH)\n"
@@ -146,12 +146,15 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->check = true;
 			break;
 		case OPT_DUMP:
-			if (strcmp(optarg, "ir") == 0) {
+			if (strcmp(optarg, "ast") == 0) {
+				o->dump = DUMP_AST;
+			} else if (strcmp(optarg, "ir") == 0) {
 				o->dump = DUMP_IR;
 			} else if (strcmp(optarg, "c") == 0) {
 				o->dump = DUMP_C;
 			} else {
-				error("unknown --dump stage '%s' (expected 'ir' or 'c')", optarg);
+				error("unknown --dump stage '%s' (expected 'ast', 'ir' or 'c')",
+				      optarg);
 				return -1;
 			}
 			break;
@@ -223,6 +226,19 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
+/* The tree as parsed; its diagnostics come from the full compile after. */
+static void dump_ast(const char *name, const char *source, size_t len)
+{
+	struct diag_ctx quiet;
+	struct ast_file ast;
+
+	diag_init(&quiet, name, source, len);
+	frontend_parse(&quiet, &ast);
+	ast_dump(&ast, stdout);
+	ast_file_free(&ast);
+	diag_free(&quiet);
+}
+
 /* Run a case file against the checked policy: 0 all passed, 1 failures,
  * 2 the case file itself is unusable. */
 static int run_cases(const struct options *o, const struct ir_program *ir, bool color)
@@ -274,6 +290,8 @@ static int compile(const struct options *o)
 	d.werror = o->werror;
 	d.no_warnings = o->no_warnings;
 
+	if (o->dump == DUMP_AST)
+		dump_ast(name, source, len);
 	struct ir_program *ir = frontend_compile(&d);
 	diag_print(&d, o->diag_format, color, stderr);
 	if (!ir || diag_failed(&d)) {
@@ -305,9 +323,9 @@ static int compile(const struct options *o)
 		if (status != EXIT_OK)
 			goto out;
 	}
-	if (o->output) {
-		error("cannot write '%s': BPF code generation is not built into this untrackc yet",
-		      o->output);
+	if (o->output && !o->check &&
+	    backend_compile(ir, &bo, o->output, why_buf, sizeof(why_buf)) != 0) {
+		error("%s", why_buf);
 		status = EXIT_USAGE;
 	}
 out:

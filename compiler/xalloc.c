@@ -1,12 +1,14 @@
 #include "xalloc.h"
 
+#include <errno.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 void xalloc_die(void)
 {
-	fputs("untrackc: error: out of memory\n", stderr);
+	fprintf(stderr, "%s: error: out of memory\n", program_invocation_short_name);
 	exit(2);
 }
 

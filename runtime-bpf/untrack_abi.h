@@ -203,6 +203,27 @@ struct ut_log_bucket {
 	__u64 credit_ns; /* accumulated time, capped at UT_LOG_BURST intervals */
 };
 
+/* ------------------------------------------------------------ named sets */
+
+/* Each named set of a policy is two LPM tries, one per family, named
+ * ut_set4_<i> and ut_set6_<i> after the set's index in the object's
+ * metadata (never after the user's name, which could be anything). The
+ * loader seeds them from the metadata and edits them at run time. Values
+ * are one byte, UT_SET_MEMBER. */
+#define UT_SET4_MAP_FMT "ut_set4_%u"
+#define UT_SET6_MAP_FMT "ut_set6_%u"
+#define UT_SET_MEMBER	1
+
+struct ut_lpm4_key {
+	__u32 prefixlen;
+	__u32 addr; /* network byte order */
+};
+
+struct ut_lpm6_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
 /* ------------------------------------------------------------ BPF side */
 #ifdef __bpf__
 #include <linux/bpf.h>
@@ -258,6 +279,41 @@ struct {
 		__type(key, __u32);                                                                \
 		__type(value, struct ut_rule_counter);                                             \
 	} ut_rule_stats SEC(".maps")
+
+/* A policy's named-set maps: UT_DEFINE_SET4(ut_set4_0, capacity); */
+#define UT_DEFINE_SET4(name, capacity)                                                             \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);                                               \
+		__uint(max_entries, (capacity));                                                   \
+		__uint(map_flags, BPF_F_NO_PREALLOC);                                              \
+		__type(key, struct ut_lpm4_key);                                                   \
+		__type(value, __u8);                                                               \
+	} name SEC(".maps")
+
+#define UT_DEFINE_SET6(name, capacity)                                                             \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);                                               \
+		__uint(max_entries, (capacity));                                                   \
+		__uint(map_flags, BPF_F_NO_PREALLOC);                                              \
+		__type(key, struct ut_lpm6_key);                                                   \
+		__type(value, __u8);                                                               \
+	} name SEC(".maps")
+
+/* Is the address (network byte order) in the set? */
+static __always_inline int ut_set_has4(void *set, __u32 addr)
+{
+	struct ut_lpm4_key key = {.prefixlen = 32, .addr = addr};
+
+	return bpf_map_lookup_elem(set, &key) != 0;
+}
+
+static __always_inline int ut_set_has6(void *set, const __u8 addr[16])
+{
+	struct ut_lpm6_key key = {.prefixlen = 128};
+
+	__builtin_memcpy(key.addr, addr, 16);
+	return bpf_map_lookup_elem(set, &key) != 0;
+}
 
 static __always_inline struct ut_state *ut_state_get(void)
 {
