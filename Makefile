@@ -172,7 +172,7 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory test
 
 demo: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(TOOLS)
 	$(Q)bash scripts/demo.sh
 
 install: all

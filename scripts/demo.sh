@@ -11,6 +11,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 untrackc=${1:-build/untrackc}
+untrack=build/untrack
+cases2pcap=build/tools/cases2pcap
 policy=testdata/spec-example.utp
 cases=testdata/spec-example.cases
 
@@ -64,6 +66,28 @@ step "Expected verdicts, asserted with the reference evaluator"
 grep -vE '^[[:space:]]*(#|$)' "$cases" | sed 's/[[:space:]]*#.*//' | head -n 5
 echo "... ($(grep -cvE '^[[:space:]]*(#|$)' "$cases") flows in $cases)"
 show "$untrackc" --test "$cases" "$policy"
+
+step "Compile it: a BPF object holding the XDP policy program"
+show "$untrackc" "$policy" -o "$scratch/policy.o"
+ls -l "$scratch/policy.o"
+
+step "Real packets through the kernel: runtime → policy → accept/drop (BPF_PROG_TEST_RUN)"
+"$cases2pcap" "$cases" "$policy" "$scratch/flows.pcap" "$scratch/expected.jsonl"
+if [[ $(id -u) -ne 0 ]]; then
+	echo "(skipped: loading BPF programs needs root or CAP_BPF; run 'sudo make demo')"
+else
+	show "$untrack" replay "$scratch/policy.o" "$scratch/flows.pcap"
+	# The kernel must agree with the reference evaluator on every packet.
+	"$untrack" replay --json "$scratch/policy.o" "$scratch/flows.pcap" |
+		jq -c '{packet, verdict, rule}' >"$scratch/kernel.jsonl"
+	jq -c '{packet, verdict, rule}' "$scratch/expected.jsonl" >"$scratch/reference.jsonl"
+	if diff -u "$scratch/reference.jsonl" "$scratch/kernel.jsonl"; then
+		echo "kernel verdicts = reference verdicts for all $(wc -l <"$scratch/kernel.jsonl") packets"
+	else
+		echo "demo: the kernel disagrees with the reference evaluator" >&2
+		exit 1
+	fi
+fi
 
 step "A policy with mistakes: each one reported at its place, exit status 1"
 cat >"$scratch/broken.utp" <<'EOF'
