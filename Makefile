@@ -160,6 +160,7 @@ lint:
 	$(call msg,LINT,cppcheck)
 	$(Q)cppcheck --quiet --error-exitcode=1 --std=c11 --inline-suppr \
 		--enable=warning,portability,performance --suppress=missingIncludeSystem \
+		--include=tests/lint/cppcheck-macros.h \
 		-Icompiler $(filter compiler/% loader/%,$(filter %.c,$(C_SOURCES)))
 
 # ---------------------------------------------------------------- entry points

@@ -101,10 +101,10 @@ bool diag_should_stop(const struct diag_ctx *d)
 /* The text of line `line` (1-based), without its newline. */
 static const char *source_line(const struct diag_ctx *d, int line, size_t *len)
 {
+	if (!d->source || line < 1)
+		return NULL;
 	const char *p = d->source, *end = d->source + d->source_len;
 
-	if (!p || line < 1)
-		return NULL;
 	for (int l = 1; l < line; l++) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)
