@@ -98,19 +98,41 @@ bool diag_should_stop(const struct diag_ctx *d)
 	return d->truncated;
 }
 
-/* The text of line `line` (1-based), without its newline. */
-static const char *source_line(const struct diag_ctx *d, int line, size_t *len)
-{
-	if (!d->source || line < 1)
-		return NULL;
-	const char *p = d->source, *end = d->source + d->source_len;
+/* Byte offsets of line starts, built once per print: finding a line by
+ * scanning from the top for every diagnostic is quadratic, and a generated
+ * policy can have 100,000 warnings. */
+struct line_index {
+	size_t *start;
+	size_t n;
+};
 
-	for (int l = 1; l < line; l++) {
+static void line_index_build(const struct diag_ctx *d, struct line_index *li)
+{
+	size_t cap = 1024;
+
+	li->start = xreallocarray(NULL, cap, sizeof(*li->start));
+	li->n = 0;
+	li->start[li->n++] = 0;
+	for (const char *p = d->source, *end = d->source + d->source_len; p && p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)
-			return NULL;
+			break;
+		if (li->n == cap) {
+			cap *= 2;
+			li->start = xreallocarray(li->start, cap, sizeof(*li->start));
+		}
+		li->start[li->n++] = (size_t)(nl + 1 - d->source);
 		p = nl + 1;
 	}
+}
+
+/* The text of line `line` (1-based), without its newline. */
+static const char *source_line(const struct diag_ctx *d, const struct line_index *li, int line,
+			       size_t *len)
+{
+	if (!d->source || line < 1 || (size_t)line > li->n)
+		return NULL;
+	const char *p = d->source + li->start[line - 1], *end = d->source + d->source_len;
 	const char *nl = memchr(p, '\n', (size_t)(end - p));
 	*len = (size_t)((nl ? nl : end) - p);
 	return p;
@@ -118,11 +140,11 @@ static const char *source_line(const struct diag_ctx *d, int line, size_t *len)
 
 /* Echo a source line so that it cannot mess up a terminal: control bytes
  * and NULs become '?', tabs stay (the caret line copies them). */
-static void print_source_excerpt(const struct diag_ctx *d, const struct diag *item, bool color,
-				 FILE *out)
+static void print_source_excerpt(const struct diag_ctx *d, const struct line_index *li,
+				 const struct diag *item, bool color, FILE *out)
 {
 	size_t len;
-	const char *text = source_line(d, item->loc.first_line, &len);
+	const char *text = source_line(d, li, item->loc.first_line, &len);
 
 	if (!text)
 		return;
@@ -157,7 +179,8 @@ static void print_source_excerpt(const struct diag_ctx *d, const struct diag *it
 	fputc('\n', out);
 }
 
-static void print_text(const struct diag_ctx *d, const struct diag *item, bool color, FILE *out)
+static void print_text(const struct diag_ctx *d, const struct line_index *li,
+		       const struct diag *item, bool color, FILE *out)
 {
 	const char *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
 	const char *sev_color = color ? severity_colors[item->severity] : "";
@@ -170,7 +193,7 @@ static void print_text(const struct diag_ctx *d, const struct diag *item, bool c
 	fprintf(out, "%s%s:%s %s\n", sev_color, severity_names[item->severity], reset,
 		item->message);
 	if (item->has_loc)
-		print_source_excerpt(d, item, color, out);
+		print_source_excerpt(d, li, item, color, out);
 }
 
 static void json_string(const char *s, FILE *out)
@@ -256,16 +279,20 @@ void diag_print(const struct diag_ctx *d, enum diag_format fmt, bool color, FILE
 	}
 	sort_ctx = d;
 	qsort(groups, ngroups, sizeof(*groups), group_cmp);
+	struct line_index li = {0};
+	if (fmt == DIAG_TEXT && d->n > 0)
+		line_index_build(d, &li);
 	for (size_t g = 0; g < ngroups; g++) {
 		for (size_t i = groups[g].first; i < groups[g].first + groups[g].count; i++) {
 			if (fmt == DIAG_JSON)
 				print_json(d, &d->items[i], out);
 			else
-				print_text(d, &d->items[i], color, out);
+				print_text(d, &li, &d->items[i], color, out);
 		}
 	}
 	if (d->truncated && fmt == DIAG_TEXT)
 		fprintf(out, "%s: note: too many errors, stopped after %zu\n", d->file,
 			d->max_errors);
 	free(groups);
+	free(li.start);
 }

@@ -361,3 +361,69 @@ size_t ivset_blocks(const struct ivset *s, unsigned width, struct ivset_block *o
 	}
 	return count;
 }
+
+/* How many blocks of length len touch s; stops counting past limit. */
+static size_t count_touched(const struct ivset *s, unsigned width, unsigned len, size_t limit)
+{
+	unsigned shift = width - len;
+	ivset_val prev = 0;
+	size_t count = 0;
+
+	if (len == 0)
+		return s->n ? 1 : 0;
+	for (size_t i = 0; i < s->n && count <= limit; i++) {
+		ivset_val a = s->iv[i].lo >> shift, b = s->iv[i].hi >> shift;
+
+		if (count && a == prev)
+			a++; /* shares its first block with the interval before */
+		if (a <= b) {
+			if (b - a >= (ivset_val)(limit - count + 1))
+				return limit + 1;
+			count += (size_t)(b - a) + 1;
+		}
+		prev = b;
+	}
+	return count;
+}
+
+size_t ivset_cover(const struct ivset *s, unsigned width, size_t limit, struct ivset_block *out)
+{
+	unsigned lo = 0, hi = width;
+	size_t n = 0;
+
+	if (!s->n)
+		return 0;
+	/* The longest length whose blocks touching s are few enough: the
+	 * count only grows with the length. */
+	while (lo < hi) {
+		unsigned mid = (lo + hi + 1) / 2;
+
+		if (count_touched(s, width, mid, limit) <= limit)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	if (lo == 0) {
+		out[0].value = 0;
+		out[0].len = 0;
+		return 1;
+	}
+	ivset_val host = ivset_max(width - lo);
+	for (size_t i = 0; i < s->n; i++) {
+		ivset_val first = s->iv[i].lo & ~host, last = s->iv[i].hi & ~host;
+
+		if (n && out[n - 1].value == first) {
+			if (first == last)
+				continue; /* shares its only block with the interval before */
+			first += host + 1;
+		}
+		for (ivset_val v = first;; v += host + 1) {
+			out[n].value = v;
+			out[n].len = (uint8_t)lo;
+			n++;
+			if (v == last)
+				break;
+		}
+	}
+	return n;
+}

@@ -111,4 +111,10 @@ bool ivset_union_is_full(const struct ivset *a, const struct ivset *b, ivset_val
  * give up on a set that needs too many. */
 size_t ivset_blocks(const struct ivset *s, unsigned width, struct ivset_block *out, size_t max);
 
+/* Cover s with at most limit (>= 1) aligned blocks of one length, the
+ * longest that fits: a superset of s, for keying it coarsely. Writes them
+ * to out in ascending order and returns how many (0 when s is empty). Costs
+ * O(s->n log width). */
+size_t ivset_cover(const struct ivset *s, unsigned width, size_t limit, struct ivset_block *out);
+
 #endif
