@@ -104,7 +104,7 @@ $(GEN):
 # ---------------------------------------------------------------- loader
 LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_OBJS := $(LOADER_SRCS:%.c=$(OBJ)/%.o)
-LOADER_LIBS := -lbpf -lelf -lz -lpcap
+LOADER_LIBS := -lbpf -lelf -lz -lpcap -lnftables
 
 $(OBJ)/loader/%.o: CPPFLAGS_ALL += -Iloader -DUNTRACK_LIBDIR=\"$(PREFIX)/lib/untrack\"
 
@@ -173,12 +173,23 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory test
 
 demo: deps
-	$(Q)$(MAKE) --no-print-directory all $(TOOLS)
+	$(Q)$(MAKE) --no-print-directory all $(TOOLS) $(BUILD)/e2e/uttraffic
 	$(Q)bash scripts/demo.sh
+	$(Q)bash scripts/demo-attach.sh
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/untrack \
+		$(DESTDIR)$(PREFIX)/include/untrack $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 0755 $(BUILD)/untrackc $(DESTDIR)$(PREFIX)/bin/untrackc
+	install -m 0755 $(BUILD)/untrack $(DESTDIR)$(PREFIX)/sbin/untrack
+	install -m 0644 $(RUNTIME_OBJ) $(DESTDIR)$(PREFIX)/lib/untrack/untrack_runtime.bpf.o
+	install -m 0644 runtime-bpf/untrack_abi.h $(DESTDIR)$(PREFIX)/include/untrack/untrack_abi.h
+	install -m 0644 man/untrackc.1 $(DESTDIR)$(PREFIX)/share/man/man1/untrackc.1
+	install -m 0644 man/untrack.8 $(DESTDIR)$(PREFIX)/share/man/man8/untrack.8
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' dist/untrack@.service \
+		>$(DESTDIR)$(PREFIX)/lib/systemd/system/untrack@.service
+	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/untrack@.service
 
 clean:
 	rm -rf $(BUILD)

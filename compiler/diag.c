@@ -113,16 +113,18 @@ static void line_index_build(const struct diag_ctx *d, struct line_index *li)
 	li->start = xreallocarray(NULL, cap, sizeof(*li->start));
 	li->n = 0;
 	li->start[li->n++] = 0;
-	for (const char *p = d->source, *end = d->source + d->source_len; p && p < end;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+	if (!d->source)
+		return;
+	for (size_t off = 0; off < d->source_len;) {
+		const char *nl = memchr(d->source + off, '\n', d->source_len - off);
 		if (!nl)
 			break;
 		if (li->n == cap) {
 			cap *= 2;
 			li->start = xreallocarray(li->start, cap, sizeof(*li->start));
 		}
-		li->start[li->n++] = (size_t)(nl + 1 - d->source);
-		p = nl + 1;
+		off = (size_t)(nl - d->source) + 1;
+		li->start[li->n++] = off;
 	}
 }
 

@@ -12,6 +12,7 @@
 enum emit_strategy {
 	EMIT_AUTO,   /* let the generator choose */
 	EMIT_LINEAR, /* one straight-line test per rule */
+	EMIT_TABLE,  /* rules as data: per-field classes, candidate lists */
 };
 
 struct emit_options {
@@ -37,6 +38,21 @@ void emit_c_string(FILE *out, const char *s);
 void emit_line_directive(const struct emit_ctx *e, const struct ir_rule *r);
 /* The C condition that holds when rule r matches the packet in `st`. */
 void emit_rule_condition(const struct emit_ctx *e, const struct ir_rule *r);
+/* The same for a packet of family fam (FAM_V4 or FAM_V6, one of the rule's
+ * families), which the caller has tested. */
+void emit_rule_condition_in(const struct emit_ctx *e, const struct ir_rule *r, uint8_t fam);
 void emit_linear_body(const struct emit_ctx *e);
+
+/* The table strategy (emit_table.c): file-scope declarations (data,
+ * lookups, the candidate check), then the body inside the program. The
+ * state passes from one to the other and is freed by the body. */
+void emit_table_prelude(const struct emit_ctx *e, void **state);
+void emit_table_main(const struct emit_ctx *e, void *state);
+/* What the table strategy builds for p, as '#' comment lines. */
+void emit_table_describe(const struct ir_program *p, FILE *out);
+
+/* Why the strategy s was chosen for p and what it builds: '#' comment
+ * lines for --dump=ir and -v. */
+void emit_describe(const struct ir_program *p, enum emit_strategy requested, FILE *out);
 
 #endif

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "emit.h"
+#include "emit_lpm.h"
+#include "emit_nft.h"
 #include "objmeta.h"
 #include "untrack_abi.h"
 #include "xalloc.h"
@@ -15,16 +17,13 @@
 #define UNTRACK_VERSION "0.1.0"
 #endif
 
-/* Room for entries the loader adds at run time; LPM tries allocate per
- * entry, so a generous limit costs nothing until used. */
-#define SET_MIN_CAPACITY 65536u
-
 static const struct {
 	const char *name;
 	enum emit_strategy strategy;
 } strategies[] = {
 	{"auto", EMIT_AUTO},
 	{"linear", EMIT_LINEAR},
+	{"table", EMIT_TABLE},
 };
 
 const char *emit_strategy_name(enum emit_strategy s)
@@ -43,12 +42,49 @@ int emit_strategy_parse(const char *name)
 	return -1;
 }
 
+/* Up to this many ingress rules (counting each literal prefix and port
+ * range beyond the first as a rule too) straight-line code is fastest; past
+ * it the table's fixed cost (a few lookups) wins and clang's time on
+ * straight-line code starts to grow. See docs/performance.md. */
+#define LINEAR_MAX_COST 32
+
+static size_t linear_cost(const struct ir_program *p)
+{
+	size_t cost = 0;
+
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct ir_rule *r = &p->rules[i];
+		if (r->dir != IR_INGRESS)
+			continue;
+		cost++;
+		if (r->src && r->src->nprefixes > 1)
+			cost += r->src->nprefixes - 1;
+		if (r->dst && r->dst->nprefixes > 1)
+			cost += r->dst->nprefixes - 1;
+		if (r->sport && r->sport->nranges > 1)
+			cost += r->sport->nranges - 1;
+		if (r->dport && r->dport->nranges > 1)
+			cost += r->dport->nranges - 1;
+	}
+	return cost;
+}
+
 enum emit_strategy emit_choose(const struct ir_program *p, enum emit_strategy requested)
 {
-	(void)p;
 	if (requested != EMIT_AUTO)
 		return requested;
-	return EMIT_LINEAR;
+	return linear_cost(p) <= LINEAR_MAX_COST ? EMIT_LINEAR : EMIT_TABLE;
+}
+
+void emit_describe(const struct ir_program *p, enum emit_strategy requested, FILE *out)
+{
+	enum emit_strategy s = emit_choose(p, requested);
+
+	fprintf(out, "# strategy: %s (%s; %zu ingress tests, linear up to %d)\n",
+		emit_strategy_name(s), requested == EMIT_AUTO ? "chosen" : "forced", linear_cost(p),
+		LINEAR_MAX_COST);
+	if (s == EMIT_TABLE)
+		emit_table_describe(p, out);
 }
 
 /* A C string literal whose value is exactly s, whatever bytes s holds. */
@@ -73,15 +109,16 @@ void emit_line_directive(const struct emit_ctx *e, const struct ir_rule *r)
 	fputc('\n', e->out);
 }
 
+/* Each named set's maps and lookups (untrack_abi.h, UT_DEFINE_SET). */
 static void emit_sets(const struct emit_ctx *e)
 {
 	for (size_t i = 0; i < e->p->nsets; i++) {
 		const struct ir_set *s = &e->p->sets[i];
-		size_t cap =
-			s->nprefixes * 2 > SET_MIN_CAPACITY ? s->nprefixes * 2 : SET_MIN_CAPACITY;
+		uint32_t cap4, cap6, capm;
 
-		fprintf(e->out, "UT_DEFINE_SET4(ut_set4_%zu, %zu);\n", i, cap);
-		fprintf(e->out, "UT_DEFINE_SET6(ut_set6_%zu, %zu);\n", i, cap);
+		set_tables_capacity(s->prefixes, s->nprefixes, &cap4, &cap6, &capm);
+		fprintf(e->out, "UT_DEFINE_SET(%zu, %" PRIu32 ", %" PRIu32 ", %" PRIu32 ");\n", i,
+			cap4, cap6, capm);
 	}
 }
 
@@ -128,6 +165,10 @@ void emit_c(const struct ir_program *p, const struct emit_options *o, FILE *out)
 	fprintf(out, "UT_DEFINE_RULE_STATS(%zu);\n", nrules);
 	emit_sets(&e);
 	emit_meta(&e);
+	emit_nft_section(p, out);
+	void *table = NULL;
+	if (strategy == EMIT_TABLE)
+		emit_table_prelude(&e, &table);
 
 	fputs("\nSEC(\"xdp\")\nint untrack_policy(struct xdp_md *ctx)\n{\n"
 	      "\tstruct ut_state *st = ut_state_get();\n"
@@ -138,6 +179,9 @@ void emit_c(const struct ir_program *p, const struct emit_options *o, FILE *out)
 	case EMIT_AUTO:
 	case EMIT_LINEAR:
 		emit_linear_body(&e);
+		break;
+	case EMIT_TABLE:
+		emit_table_main(&e, table);
 		break;
 	}
 	fputs("\tgoto decide;\ndecide:\n"

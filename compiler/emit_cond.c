@@ -82,11 +82,11 @@ static void emit_addr_in(const struct emit_ctx *e, const char *field, const stru
 	}
 	for (size_t i = 0; i < m->nsets; i++) {
 		if (fam == FAM_V4)
-			fprintf(e->out, "%sut_set_has4(&ut_set4_%" PRIu32 ", st->%s4)", or,
-				m->sets[i], field);
+			fprintf(e->out, "%sut_set_has4_%" PRIu32 "(st->%s4)", or, m->sets[i],
+				field);
 		else
-			fprintf(e->out, "%sut_set_has6(&ut_set6_%" PRIu32 ", st->%s)", or,
-				m->sets[i], field);
+			fprintf(e->out, "%sut_set_has6_%" PRIu32 "(st->%s64[0], st->%s64[1])", or,
+				m->sets[i], field, field);
 		or = " || ";
 		any = true;
 	}
@@ -95,13 +95,37 @@ static void emit_addr_in(const struct emit_ctx *e, const char *field, const stru
 	fputc(')', e->out);
 }
 
+/* Does the condition need its readability bit tested? An unreadable
+ * address is zero in the state (untrack_abi.h), so a positive test against
+ * prefixes that do not contain the zero address fails on it anyway. Sets
+ * can gain any prefix at run time; negations hold for zero. */
+static bool addr_needs_has(const struct ir_addr_match *m, uint8_t families)
+{
+	static const uint8_t zero[16];
+
+	if (m->negate || m->nsets)
+		return true;
+	for (size_t i = 0; i < m->nprefixes; i++)
+		if ((m->prefixes[i].family & families) && prefix_contains(&m->prefixes[i], zero))
+			return true;
+	return false;
+}
+
+static bool ports_need_has(const struct ir_port_match *m)
+{
+	return m->negate || (m->nranges && m->ranges[0].lo == 0);
+}
+
 static void emit_addr_cond(const struct emit_ctx *e, const char *field, const char *has_bit,
 			   const struct ir_addr_match *m, uint8_t families)
 {
 	static const uint8_t fams[] = {FAM_V4, FAM_V6};
 	const char * or = "";
 
-	fprintf(e->out, " &&\n\t    (st->has & %s) && ", has_bit);
+	if (addr_needs_has(m, families))
+		fprintf(e->out, " &&\n\t    (st->has & %s) && ", has_bit);
+	else
+		fputs(" &&\n\t    ", e->out);
 	if (families == FAM_ALL)
 		fputc('(', e->out);
 	for (size_t i = 0; i < 2; i++) {
@@ -127,7 +151,10 @@ static void emit_port_cond(const struct emit_ctx *e, const char *field, const ch
 {
 	const char * or = "";
 
-	fprintf(e->out, " &&\n\t    (st->has & %s) && %s(", has_bit, m->negate ? "!" : "");
+	if (ports_need_has(m))
+		fprintf(e->out, " &&\n\t    (st->has & %s) && %s(", has_bit, m->negate ? "!" : "");
+	else
+		fputs(" &&\n\t    (", e->out);
 	for (size_t i = 0; i < m->nranges; i++, or = " || ") {
 		const struct ir_range *r = &m->ranges[i];
 		if (r->lo == r->hi)
@@ -143,13 +170,16 @@ static void emit_port_cond(const struct emit_ctx *e, const char *field, const ch
 	fputc(')', e->out);
 }
 
-void emit_rule_condition(const struct emit_ctx *e, const struct ir_rule *r)
+void emit_rule_condition_in(const struct emit_ctx *e, const struct ir_rule *r, uint8_t fam)
 {
 	FILE *out = e->out;
+	uint8_t families = fam ? fam : r->families;
 
 	/* untrack_main hands the policy IP packets only, so both families
-	 * together need no test. */
-	if (r->families == FAM_V4)
+	 * together need no test; nor does a family the caller has tested. */
+	if (fam)
+		fputs("1", out);
+	else if (r->families == FAM_V4)
 		fputs("st->family == UT_FAM_V4", out);
 	else if (r->families == FAM_V6)
 		fputs("st->family == UT_FAM_V6", out);
@@ -163,17 +193,23 @@ void emit_rule_condition(const struct emit_ctx *e, const struct ir_rule *r)
 			fprintf(out, " &&\n\t    st->proto == %d", r->proto);
 	}
 	if (r->src)
-		emit_addr_cond(e, "src", "UT_HAS_SRC", r->src, r->families);
+		emit_addr_cond(e, "src", "UT_HAS_SRC", r->src, families);
 	if (r->dst)
-		emit_addr_cond(e, "dst", "UT_HAS_DST", r->dst, r->families);
+		emit_addr_cond(e, "dst", "UT_HAS_DST", r->dst, families);
 	if (r->sport)
 		emit_port_cond(e, "sport", "UT_HAS_SPORT", r->sport);
 	if (r->dport)
 		emit_port_cond(e, "dport", "UT_HAS_DPORT", r->dport);
+	/* likewise type and code: only 0 needs the bit */
 	if (r->icmp_type != IR_ICMP_ANY)
-		fprintf(out, " &&\n\t    (st->has & UT_HAS_TYPE) && st->icmp_type == %d",
-			r->icmp_type);
+		fprintf(out, " &&\n\t    %sst->icmp_type == %d",
+			r->icmp_type ? "" : "(st->has & UT_HAS_TYPE) && ", r->icmp_type);
 	if (r->icmp_code != IR_ICMP_ANY)
-		fprintf(out, " &&\n\t    (st->has & UT_HAS_CODE) && st->icmp_code == %d",
-			r->icmp_code);
+		fprintf(out, " &&\n\t    %sst->icmp_code == %d",
+			r->icmp_code ? "" : "(st->has & UT_HAS_CODE) && ", r->icmp_code);
+}
+
+void emit_rule_condition(const struct emit_ctx *e, const struct ir_rule *r)
+{
+	emit_rule_condition_in(e, r, 0);
 }

@@ -12,6 +12,7 @@
 #include "backend.h"
 #include "cases.h"
 #include "diag.h"
+#include "emit_nft.h"
 #include "frontend.h"
 #include "ir.h"
 
@@ -33,6 +34,8 @@ struct options {
 	const char *cases;
 	const char *emit_c; /* --emit-c FILE */
 	const char *clang;
+	const char *iface; /* --iface NAME, for --emit=nft */
+	bool emit_nft;	   /* --emit=nft */
 	enum emit_strategy strategy;
 	bool check;
 	enum dump_stage dump;
@@ -63,7 +66,10 @@ static void usage(FILE *out)
 	      "      --dump=STAGE         print a stage to standard output: 'ast' (as parsed),\n"
 	      "                           'ir' (checked and normalised) or 'c' (generated BPF C)\n"
 	      "      --emit-c FILE        also write the generated BPF C to FILE\n"
-	      "      --strategy=NAME      code generation strategy: 'auto' (default) or 'linear'\n"
+	      "      --emit=nft           print the nftables ruleset of the egress rules\n"
+	      "      --iface NAME         the interface --emit=nft scopes it to (default eth0)\n"
+	      "      --strategy=NAME      code generation strategy: 'auto' (default), 'linear'\n"
+	      "                           (straight-line tests) or 'table' (rules as data)\n"
 	      "      --clang PATH         the clang to run (default: $CLANG, else clang in PATH)\n"
 	      "      --test CASES         check expected verdicts in CASES (see docs/cases.md)\n"
 	      "      --diagnostics=FMT    'text' (default) or 'json' (one object per line)\n"
@@ -89,7 +95,9 @@ enum long_only_opts {
 	OPT_VERSION,
 	OPT_EMIT_C,
 	OPT_STRATEGY,
-	OPT_CLANG
+	OPT_CLANG,
+	OPT_EMIT,
+	OPT_IFACE
 };
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -101,6 +109,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"diagnostics", required_argument, NULL, OPT_DIAGNOSTICS},
 		{"color", required_argument, NULL, OPT_COLOR},
 		{"emit-c", required_argument, NULL, OPT_EMIT_C},
+		{"emit", required_argument, NULL, OPT_EMIT},
+		{"iface", required_argument, NULL, OPT_IFACE},
 		{"strategy", required_argument, NULL, OPT_STRATEGY},
 		{"clang", required_argument, NULL, OPT_CLANG},
 		{"verbose", no_argument, NULL, 'v'},
@@ -164,10 +174,26 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_CLANG:
 			o->clang = optarg;
 			break;
+		case OPT_EMIT:
+			if (strcmp(optarg, "nft") != 0) {
+				error("unknown --emit format '%s' (expected 'nft')", optarg);
+				return -1;
+			}
+			o->emit_nft = true;
+			break;
+		case OPT_IFACE:
+			if (!emit_nft_iface_ok(optarg)) {
+				error("invalid --iface '%s' (1 to 15 printable characters, no "
+				      "spaces, quotes or backslashes)",
+				      optarg);
+				return -1;
+			}
+			o->iface = optarg;
+			break;
 		case OPT_STRATEGY: {
 			int s = emit_strategy_parse(optarg);
 			if (s < 0) {
-				error("unknown --strategy '%s' (expected 'auto' or 'linear')",
+				error("unknown --strategy '%s' (expected 'auto', 'linear' or 'table')",
 				      optarg);
 				return -1;
 			}
@@ -219,8 +245,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		return -1;
 	}
 	o->input = argv[optind];
-	if (!o->check && !o->output && o->dump == DUMP_NONE && !o->cases && !o->emit_c) {
-		error("nothing to do: give -o FILE, --check, --dump, --emit-c or --test");
+	if (!o->check && !o->output && o->dump == DUMP_NONE && !o->cases && !o->emit_c &&
+	    !o->emit_nft) {
+		error("nothing to do: give -o FILE, --check, --dump, --emit-c, --emit=nft or --test");
 		return -1;
 	}
 	return 0;
@@ -302,12 +329,16 @@ static int compile(const struct options *o)
 		.clang = o->clang, .verbose = o->verbose, .strategy = o->strategy};
 	char why_buf[1024];
 
-	if (o->verbose)
+	if (o->verbose) {
 		fprintf(stderr, "untrackc: %s: %zu policies, %zu rules, %zu sets; strategy %s\n",
 			name, ir->npolicies, ir->nrules, ir->nsets,
 			emit_strategy_name(emit_choose(ir, o->strategy)));
-	if (o->dump == DUMP_IR)
+		emit_describe(ir, o->strategy, stderr);
+	}
+	if (o->dump == DUMP_IR) {
 		ir_dump(ir, stdout);
+		emit_describe(ir, o->strategy, stdout);
+	}
 	if (o->dump == DUMP_C && backend_emit_c(ir, &bo, "-", why_buf, sizeof(why_buf)) != 0) {
 		error("%s", why_buf);
 		status = EXIT_USAGE;
@@ -318,6 +349,8 @@ static int compile(const struct options *o)
 		status = EXIT_USAGE;
 		goto out;
 	}
+	if (o->emit_nft)
+		emit_nft_ruleset(ir, o->iface ? o->iface : EMIT_NFT_DEFAULT_IFACE, stdout);
 	if (o->cases) {
 		status = run_cases(o, ir, color);
 		if (status != EXIT_OK)
@@ -338,6 +371,9 @@ out:
 int main(int argc, char **argv)
 {
 	struct options o = {.color = -1};
+	/* stderr is unbuffered; 100,000 warnings must not mean a million writes. */
+	static char errbuf[1 << 16];
+	setvbuf(stderr, errbuf, _IOFBF, sizeof(errbuf));
 
 	if (parse_args(argc, argv, &o) != 0) {
 		fputs("Try 'untrackc --help' for more information.\n", stderr);

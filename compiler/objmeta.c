@@ -54,7 +54,9 @@ void objmeta_write(const struct ir_program *p, uint32_t abi, FILE *out)
 		const struct ir_set *s = &p->sets[i];
 		fprintf(out, "set\t%zu\t", i);
 		objmeta_put_escaped(s->name, out);
-		fprintf(out, "\t%u\t%zu\n", s->families, s->nprefixes);
+		fprintf(out, "\t%u\t%zu\t%s\n", s->families, s->nprefixes,
+			s->used_ingress ? (s->used_egress ? "both" : "ingress")
+					: (s->used_egress ? "egress" : "none"));
 		for (size_t k = 0; k < s->nprefixes; k++)
 			fprintf(out, "prefix\t%zu\t%s\n", i, prefix_format(&s->prefixes[k], buf));
 	}
@@ -185,14 +187,21 @@ static int parse_record(struct reader *rd, char **f, int nf, struct objmeta *m)
 			.text = unescape(f[7]),
 		};
 	} else if (strcmp(f[0], "set") == 0) {
-		if (nf != 5 || !parse_u32(f[1], &a) || a != m->nsets || !parse_u32(f[3], &b) ||
-		    b == 0 || b > FAM_ALL || !parse_u32(f[4], &e))
+		static const char *const uses[] = {"none", "ingress", "egress", "both"};
+		int use = 1; /* without the field: ingress */
+		if (nf == 6)
+			for (use = 3; use >= 0 && strcmp(f[5], uses[use]) != 0; use--)
+				;
+		if ((nf != 5 && nf != 6) || use < 0 || !parse_u32(f[1], &a) || a != m->nsets ||
+		    !parse_u32(f[3], &b) || b == 0 || b > FAM_ALL || !parse_u32(f[4], &e))
 			return fail(rd, "malformed set record");
 		m->sets = xreallocarray(m->sets, m->nsets + 1, sizeof(*m->sets));
 		m->sets[m->nsets++] = (struct objmeta_set){
 			.name = unescape(f[2]),
 			.families = (uint8_t)b,
 			.prefixes = xcalloc(e, sizeof(struct prefix)),
+			.ingress = (use & 1) != 0,
+			.egress = (use & 2) != 0,
 		};
 	} else if (strcmp(f[0], "prefix") == 0) {
 		struct prefix pfx;

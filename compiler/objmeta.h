@@ -11,10 +11,13 @@
  *   source        NAME
  *   policy        INDEX NAME HAS_ORDER ORDER LINE
  *   rule          ID ingress|egress ACTION POLICY LINE COLUMN TEXT
- *   set           INDEX NAME FAMILIES NPREFIXES
+ *   set           INDEX NAME FAMILIES NPREFIXES USES
  *   prefix        SET PREFIX
  *   end
- * Records appear in that order; indices are dense from 0. */
+ * Records appear in that order; indices are dense from 0. USES says which
+ * rules refer to the set: none, ingress, egress or both; sets used by egress
+ * rules also exist as nftables sets (compiler/emit_nft.h). Readers accept a
+ * set record without it (then the set counts as used by ingress only). */
 #ifndef UNTRACK_OBJMETA_H
 #define UNTRACK_OBJMETA_H
 
@@ -50,6 +53,7 @@ struct objmeta_set {
 	uint8_t families;
 	struct prefix *prefixes;
 	size_t nprefixes;
+	bool ingress, egress; /* referenced by rules of that direction */
 };
 
 struct objmeta {

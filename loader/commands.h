@@ -2,6 +2,7 @@
 #ifndef UNTRACK_COMMANDS_H
 #define UNTRACK_COMMANDS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* Exit statuses of every command. */
@@ -12,9 +13,28 @@
 /* "untrack: error: ..." on stderr. */
 __attribute__((format(printf, 1, 2))) void ut_error(const char *fmt, ...);
 
+/* "untrack: note: ..." on stderr: something the user should know that is
+ * not a failure (nothing to do, a program left in place). */
+__attribute__((format(printf, 1, 2))) void ut_note(const char *fmt, ...);
+
 /* A JSON string literal for s. */
 void ut_json_string(FILE *out, const char *s);
 
+/* Is libbpf's debug output on (-v)? */
+bool ut_verbose(void);
+
+/* Does the process have what changing or reading the kernel's BPF and
+ * network state takes (CAP_NET_ADMIN, and CAP_BPF + CAP_PERFMON or
+ * CAP_SYS_ADMIN)? If not, says so for command cmd and returns -EPERM. */
+int ut_need_privileges(const char *cmd);
+
 int cmd_replay(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_replace(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_set(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 
 #endif

@@ -1,11 +1,15 @@
 /* untrack: wires untrack policy objects into the kernel. One binary, one
  * command per job, like ip(8) and bpftool(8). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
+#include <linux/capability.h>
 
 #include "commands.h"
 
@@ -24,6 +28,53 @@ void ut_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+void ut_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("untrack: note: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+bool ut_verbose(void)
+{
+	return verbose;
+}
+
+/* CAP_BPF and CAP_PERFMON are newer than some headers. */
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+int ut_need_privileges(const char *cmd)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {0};
+	bool net_admin, sys_admin, bpf, perfmon;
+
+	/* Without an answer let the kernel decide, and explain its EPERM. */
+	if (syscall(SYS_capget, &hdr, data))
+		return 0;
+#define HAS(cap) ((data[(cap) / 32].effective >> ((cap) % 32)) & 1)
+	net_admin = HAS(CAP_NET_ADMIN);
+	sys_admin = HAS(CAP_SYS_ADMIN);
+	bpf = HAS(CAP_BPF);
+	perfmon = HAS(CAP_PERFMON);
+#undef HAS
+	if (net_admin && (sys_admin || (bpf && perfmon)))
+		return 0;
+	ut_error(
+		"missing privileges: 'untrack %s' needs CAP_NET_ADMIN and CAP_SYS_ADMIN (or CAP_BPF and CAP_PERFMON); run it as root",
+		cmd);
+	return -EPERM;
 }
 
 void ut_json_string(FILE *out, const char *s)
@@ -57,6 +108,20 @@ static void usage(FILE *out)
 	      "Load untrack policy objects (built by untrackc) into the kernel.\n"
 	      "\n"
 	      "Commands:\n"
+	      "  attach IFACE POLICY.o [--mode auto|native|generic] [--force] [--mark V[/M]]\n"
+	      "        attach a policy to an interface (again: replace it)\n"
+	      "  replace IFACE POLICY.o\n"
+	      "        swap the policy on an interface atomically\n"
+	      "  detach IFACE\n"
+	      "        remove untrack from an interface\n"
+	      "  status [IFACE] [--json]\n"
+	      "        what is attached where, and whether every part is in place\n"
+	      "  stats IFACE [--json]\n"
+	      "        per-rule packets and bytes, runtime counters\n"
+	      "  set IFACE NAME add|del|list [PREFIX...] [--json]\n"
+	      "        show or change a named set of the running policy\n"
+	      "  events IFACE [--json] [--count N]\n"
+	      "        print the packets 'log' rules record, until interrupted\n"
 	      "  replay POLICY.o CAPTURE [--json] [--repeat N]\n"
 	      "        run a capture's packets through the pipeline in the kernel\n"
 	      "\n"
@@ -72,7 +137,9 @@ static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-	{"replay", cmd_replay},
+	{"attach", cmd_attach}, {"replace", cmd_replace}, {"detach", cmd_detach},
+	{"status", cmd_status}, {"stats", cmd_stats},	  {"set", cmd_set},
+	{"events", cmd_events}, {"replay", cmd_replay},
 };
 
 int main(int argc, char **argv)

@@ -23,7 +23,7 @@
 /* Bumped on any change to this file that changes the meaning or layout of
  * something shared. The loader refuses objects built for another version:
  * each object carries the number it was built with (ut_abi_version below). */
-#define UT_ABI_VERSION 1
+#define UT_ABI_VERSION 2
 
 /* The ELF section holding an object's __u32 ut_abi_version. libbpf turns it
  * into an internal map of that name whose initial value the loader reads. */
@@ -205,11 +205,12 @@ struct ut_log_bucket {
 
 /* ------------------------------------------------------------ named sets */
 
-/* Each named set of a policy is two LPM tries, one per family, named
- * ut_set4_<i> and ut_set6_<i> after the set's index in the object's
- * metadata (never after the user's name, which could be anything). The
- * loader seeds them from the metadata and edits them at run time. Values
- * are one byte, UT_SET_MEMBER. */
+/* ABI 1 kept each named set in two LPM tries. Tries are slow when large (a
+ * lookup walks ~log2(n) nodes: ~260 ns at 100,000 prefixes), so since ABI 2
+ * a set is a pair of tables the loader builds in user space and swaps in as
+ * a whole ("generations"), and the lookup costs a few array reads at any
+ * size. The names below are the old format's, kept only until the loader
+ * no longer mentions them; no object of this ABI has such maps. */
 #define UT_SET4_MAP_FMT "ut_set4_%u"
 #define UT_SET6_MAP_FMT "ut_set6_%u"
 #define UT_SET_MEMBER	1
@@ -224,10 +225,96 @@ struct ut_lpm6_key {
 	__u8 addr[16];
 };
 
+/* Named set number <i> (its index in the object's metadata, never the
+ * user's name) is four maps in the policy object:
+ *
+ *   ut_sh_<i>  ARRAY, 1 entry, struct ut_set_hdr: which generation is live
+ *              and, per generation, the IPv4 top level and the sizes.
+ *   ut_s4_<i>  ARRAY of struct ut_set4_slot, 2 * cap4 entries: the IPv4 /24
+ *              blocks that are partly in the set, an open-addressing hash
+ *              (linear probing) keyed by (address >> 8) + 1; generation g
+ *              uses entries g * cap4 .. g * cap4 + (1 << h4_bits) - 1.
+ *   ut_s6_<i>  ARRAY of struct ut_set6_slot, 2 * cap6 entries: the IPv6
+ *              prefixes, hashed by (length, masked address) likewise.
+ *   ut_sm_<i>  HASH struct ut_set_member -> __u8 UT_SET_MEMBER: the members
+ *              as added, from which the loader rebuilds the tables.
+ *
+ * IPv4 lookup: 2 bits per /16 in l1 (UT_SET_L1_*): outside, inside, or
+ * "partly": then the /24's slot holds a 256-bit map of its addresses.
+ * IPv6 lookup: for each prefix length in len6[] (nlen6 of them), one hash
+ * probe of the address masked to that length. A key is found within
+ * UT_SET_MAX_PROBE slots of its hash, or not at all (the loader grows the
+ * table until that holds, up to the map's size).
+ *
+ * Changing a set (compiler/emit_lpm.h builds, loader/seed_tables.c writes):
+ * update ut_sm_<i>, build both tables into the generation that is not live,
+ * then store the new generation number in gen: a packet sees the old set or
+ * the new one, never a mixture. cap4 and cap6 are half the max_entries of
+ * the slot maps, chosen by untrackc from the file's contents. */
+#define UT_SET_HDR_FMT	   "ut_sh_%u"
+#define UT_SET_V4_FMT	   "ut_s4_%u"
+#define UT_SET_V6_FMT	   "ut_s6_%u"
+#define UT_SET_MEMBERS_FMT "ut_sm_%u"
+
+#define UT_SET_L1_OUT	    0
+#define UT_SET_L1_IN	    1
+#define UT_SET_L1_PART	    2
+#define UT_SET_L1_WORDS	    2048 /* 65536 /16 blocks, 2 bits each */
+#define UT_SET_MAX_PROBE    16
+#define UT_SET_MIN_HASHBITS 4
+
+struct ut_set_gen {
+	__u32 h4_bits; /* the IPv4 hash has 1 << h4_bits slots */
+	__u32 h6_bits;
+	__u32 nlen6;	/* entries used in len6 */
+	__u8 len6[256]; /* IPv6 prefix lengths present, longest first (129 at most) */
+	__u64 l1[UT_SET_L1_WORDS];
+};
+
+struct ut_set_hdr {
+	__u32 gen; /* the live generation: 0 or 1 */
+	__u32 _pad;
+	struct ut_set_gen g[2];
+};
+
+struct ut_set4_slot {
+	__u32 key;     /* (address >> 8) + 1 in host order; 0: empty */
+	__u32 bits[8]; /* bit (a & 31) of word (a >> 5) & 7: address a is in the set */
+};
+
+struct ut_set6_slot {
+	__u64 hi, lo; /* address bytes 0..7 and 8..15 as loaded from memory, masked */
+	__u32 len1;   /* prefix length + 1; 0: empty */
+	__u32 _pad;
+};
+
+struct ut_set_member {
+	__u8 family; /* UT_FAM_V4 or UT_FAM_V6 */
+	__u8 len;
+	__u8 _pad[2];
+	__u8 addr[16]; /* network byte order, bits past len zero */
+};
+
+/* The hashes, shared by the BPF lookups and the builder. bits is
+ * UT_SET_MIN_HASHBITS..31. */
+static inline __u32 ut_hash4(__u32 key, __u32 bits)
+{
+	return (key * 0x9e3779b1u) >> (32 - bits);
+}
+
+static inline __u32 ut_hash6(__u64 hi, __u64 lo, __u32 len, __u32 bits)
+{
+	__u64 x = hi * 0x9e3779b97f4a7c15ull ^ lo * 0xc2b2ae3d27d4eb4full ^ len;
+
+	x ^= x >> 29;
+	return (__u32)((x * 0x9e3779b97f4a7c15ull) >> (64 - bits));
+}
+
 /* ------------------------------------------------------------ BPF side */
 #ifdef __bpf__
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
 
 /* Every object that includes this header carries its version, so the loader
  * can check the runtime and each policy separately. Weak, like the maps, so
@@ -280,39 +367,139 @@ struct {
 		__type(value, struct ut_rule_counter);                                             \
 	} ut_rule_stats SEC(".maps")
 
-/* A policy's named-set maps: UT_DEFINE_SET4(ut_set4_0, capacity); */
-#define UT_DEFINE_SET4(name, capacity)                                                             \
+/* Named set <i>: its maps and its lookups, the global functions
+ * ut_set_has4_<i>(addr) (IPv4 address in network byte order) and
+ * ut_set_has6_<i>(hi, lo) (the IPv6 address as two words loaded from
+ * memory). The verifier checks a global function once, not at every call,
+ * so any number of rules can use a set. UT_DEFINE_SET(0, cap4, cap6, capm);
+ * at file scope; capm bounds the members. */
+#define UT_DEFINE_SET(i, cap4, cap6, capm)                                                         \
 	struct {                                                                                   \
-		__uint(type, BPF_MAP_TYPE_LPM_TRIE);                                               \
-		__uint(max_entries, (capacity));                                                   \
-		__uint(map_flags, BPF_F_NO_PREALLOC);                                              \
-		__type(key, struct ut_lpm4_key);                                                   \
-		__type(value, __u8);                                                               \
-	} name SEC(".maps")
-
-#define UT_DEFINE_SET6(name, capacity)                                                             \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                                                  \
+		__uint(max_entries, 1);                                                            \
+		__type(key, __u32);                                                                \
+		__type(value, struct ut_set_hdr);                                                  \
+	} ut_sh_##i SEC(".maps");                                                                  \
 	struct {                                                                                   \
-		__uint(type, BPF_MAP_TYPE_LPM_TRIE);                                               \
-		__uint(max_entries, (capacity));                                                   \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                                                  \
+		__uint(max_entries, 2 * (cap4));                                                   \
+		__type(key, __u32);                                                                \
+		__type(value, struct ut_set4_slot);                                                \
+	} ut_s4_##i SEC(".maps");                                                                  \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                                                  \
+		__uint(max_entries, 2 * (cap6));                                                   \
+		__type(key, __u32);                                                                \
+		__type(value, struct ut_set6_slot);                                                \
+	} ut_s6_##i SEC(".maps");                                                                  \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
+		__uint(max_entries, (capm));                                                       \
 		__uint(map_flags, BPF_F_NO_PREALLOC);                                              \
-		__type(key, struct ut_lpm6_key);                                                   \
+		__type(key, struct ut_set_member);                                                 \
 		__type(value, __u8);                                                               \
-	} name SEC(".maps")
+	} ut_sm_##i SEC(".maps");                                                                  \
+	static long ut_set6_step_##i(__u32 k, void *probe)                                         \
+	{                                                                                          \
+		return ut_set6_step(&ut_sh_##i, &ut_s6_##i, (cap6), k, probe);                     \
+	}                                                                                          \
+	__attribute__((noinline)) int ut_set_has4_##i(__u32 addr)                                  \
+	{                                                                                          \
+		return ut_set_lookup4(&ut_sh_##i, &ut_s4_##i, (cap4), addr);                       \
+	}                                                                                          \
+	__attribute__((noinline)) int ut_set_has6_##i(__u64 hi, __u64 lo)                          \
+	{                                                                                          \
+		struct ut_set6_probe probe = {.hi = hi, .lo = lo};                                 \
+		__u32 n = ut_set6_begin(&ut_sh_##i, &probe);                                       \
+                                                                                                   \
+		if (n)                                                                             \
+			bpf_loop(n, ut_set6_step_##i, &probe, 0);                                  \
+		return probe.found;                                                                \
+	}
 
-/* Is the address (network byte order) in the set? */
-static __always_inline int ut_set_has4(void *set, __u32 addr)
+static __always_inline int ut_set_lookup4(void *hdr_map, void *slot_map, __u32 cap, __u32 addr)
 {
-	struct ut_lpm4_key key = {.prefixlen = 32, .addr = addr};
+	struct ut_set_hdr *h;
+	struct ut_set4_slot *s;
+	__u32 zero = 0, a = bpf_ntohl(addr), g, bits, key, hash, idx, state;
 
-	return bpf_map_lookup_elem(set, &key) != 0;
+	h = bpf_map_lookup_elem(hdr_map, &zero);
+	if (!h)
+		return 0;
+	g = h->gen & 1;
+	state = (h->g[g].l1[a >> 21] >> ((a >> 15) & 62)) & 3;
+	if (state != UT_SET_L1_PART)
+		return state == UT_SET_L1_IN;
+	bits = h->g[g].h4_bits;
+	if (bits < UT_SET_MIN_HASHBITS || bits > 31)
+		return 0;
+	key = (a >> 8) + 1;
+	hash = ut_hash4(key, bits);
+	for (__u32 i = 0; i < UT_SET_MAX_PROBE; i++) {
+		idx = g * cap + ((hash + i) & ((1u << bits) - 1));
+		s = bpf_map_lookup_elem(slot_map, &idx);
+		if (!s || !s->key)
+			return 0;
+		if (s->key == key)
+			return (s->bits[(a >> 5) & 7] >> (a & 31)) & 1;
+	}
+	return 0;
 }
 
-static __always_inline int ut_set_has6(void *set, const __u8 addr[16])
-{
-	struct ut_lpm6_key key = {.prefixlen = 128};
+/* IPv6: one bpf_loop step per prefix length present, so that the verifier
+ * checks the probe once rather than once per length. */
+struct ut_set6_probe {
+	__u64 hi, lo;
+	__u32 g, bits, found, _pad;
+};
 
-	__builtin_memcpy(key.addr, addr, 16);
-	return bpf_map_lookup_elem(set, &key) != 0;
+static __always_inline __u32 ut_set6_begin(void *hdr_map, struct ut_set6_probe *p)
+{
+	struct ut_set_hdr *h;
+	__u32 zero = 0, n;
+
+	h = bpf_map_lookup_elem(hdr_map, &zero);
+	if (!h)
+		return 0;
+	p->g = h->gen & 1;
+	p->bits = h->g[p->g].h6_bits;
+	n = h->g[p->g].nlen6;
+	if (p->bits < UT_SET_MIN_HASHBITS || p->bits > 31)
+		return 0;
+	return n > 129 ? 129 : n;
+}
+
+static __always_inline long ut_set6_step(void *hdr_map, void *slot_map, __u32 cap, __u32 k,
+					 struct ut_set6_probe *p)
+{
+	struct ut_set_hdr *h;
+	struct ut_set6_slot *s;
+	__u32 zero = 0, g = p->g & 1, bits = p->bits, len, hash, idx;
+	__u64 mhi, mlo, khi, klo;
+
+	h = bpf_map_lookup_elem(hdr_map, &zero);
+	if (!h || bits < UT_SET_MIN_HASHBITS || bits > 31)
+		return 1;
+	len = h->g[g].len6[k & 255];
+	if (len > 128)
+		return 1;
+	/* The mask of the first len bits, as loaded from memory. */
+	mhi = len >= 64 ? ~0ull : len ? bpf_cpu_to_be64(~0ull << (64 - len)) : 0;
+	mlo = len >= 128 ? ~0ull : len > 64 ? bpf_cpu_to_be64(~0ull << (128 - len)) : 0;
+	khi = p->hi & mhi;
+	klo = p->lo & mlo;
+	hash = ut_hash6(khi, klo, len, bits);
+	for (__u32 i = 0; i < UT_SET_MAX_PROBE; i++) {
+		idx = g * cap + ((hash + i) & ((1u << bits) - 1));
+		s = bpf_map_lookup_elem(slot_map, &idx);
+		if (!s || !s->len1)
+			return 0;
+		if (s->len1 == len + 1 && s->hi == khi && s->lo == klo) {
+			p->found = 1;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 static __always_inline struct ut_state *ut_state_get(void)

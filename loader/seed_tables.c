@@ -1,0 +1,317 @@
+#include "seed_tables.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "emit_lpm.h"
+#include "untrack_abi.h"
+
+/* Elements per batch syscall. */
+#define BATCH 8192
+
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
+						      ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int obj_map_fd(struct bpf_object *obj, const char *fmt, unsigned index)
+{
+	char name[32];
+	struct bpf_map *m;
+
+	snprintf(name, sizeof(name), fmt, index);
+	m = bpf_object__find_map_by_name(obj, name);
+	return m ? bpf_map__fd(m) : -ENOENT;
+}
+
+int ut_set_fds_from_object(struct bpf_object *obj, unsigned index, struct ut_set_fds *f)
+{
+	f->hdr = obj_map_fd(obj, UT_SET_HDR_FMT, index);
+	f->v4 = obj_map_fd(obj, UT_SET_V4_FMT, index);
+	f->v6 = obj_map_fd(obj, UT_SET_V6_FMT, index);
+	f->members = obj_map_fd(obj, UT_SET_MEMBERS_FMT, index);
+	if (f->hdr < 0 || f->v4 < 0 || f->v6 < 0 || f->members < 0)
+		return -ENOENT;
+	return ut_set_fds_caps(f);
+}
+
+static int max_entries(int fd, uint32_t *out)
+{
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*out = info.max_entries;
+	return 0;
+}
+
+int ut_set_fds_caps(struct ut_set_fds *f)
+{
+	uint32_t e4 = 0, e6 = 0;
+	int ret = max_entries(f->v4, &e4);
+
+	if (!ret)
+		ret = max_entries(f->v6, &e6);
+	if (ret)
+		return ret;
+	f->cap4 = e4 / 2;
+	f->cap6 = e6 / 2;
+	return f->cap4 && f->cap6 ? 0 : -EINVAL;
+}
+
+/* Write values[0..n) to keys first..first+n of an array map. */
+static int write_range(int fd, uint32_t first, const void *values, size_t value_size, size_t n)
+{
+	uint32_t *keys = malloc(BATCH * sizeof(*keys));
+	int ret = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	for (size_t done = 0; done < n && !ret;) {
+		uint32_t count = (uint32_t)(n - done < BATCH ? n - done : BATCH);
+		for (uint32_t i = 0; i < count; i++)
+			keys[i] = first + (uint32_t)(done + i);
+		if (bpf_map_update_batch(fd, keys, (const char *)values + done * value_size, &count,
+					 NULL))
+			ret = -errno;
+		done += count;
+	}
+	free(keys);
+	return ret;
+}
+
+static int prefix_qcmp(const void *a, const void *b)
+{
+	return prefix_cmp(a, b);
+}
+
+static void member_key(const struct prefix *p, struct ut_set_member *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = p->family == FAM_V4 ? UT_FAM_V4 : UT_FAM_V6;
+	k->len = p->len;
+	memcpy(k->addr, p->addr, 16);
+}
+
+static void member_prefix(const struct ut_set_member *k, struct prefix *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = k->family == UT_FAM_V4 ? FAM_V4 : FAM_V6;
+	p->len = k->len;
+	memcpy(p->addr, k->addr, p->family == FAM_V4 ? 4 : 16);
+}
+
+/* Build the tables of members and make them live. */
+static int write_tables(const struct ut_set_fds *f, const struct prefix *members, size_t n,
+			char *err, size_t errlen)
+{
+	struct ut_set_hdr *hdr = calloc(1, sizeof(*hdr));
+	struct ut_set4_slot *s4 = calloc(f->cap4, sizeof(*s4));
+	struct ut_set6_slot *s6 = calloc(f->cap6, sizeof(*s6));
+	uint32_t zero = 0, ng;
+	int ret = -ENOMEM;
+
+	if (!hdr || !s4 || !s6) {
+		fail(err, errlen, "out of memory");
+		goto out;
+	}
+	if (bpf_map_lookup_elem(f->hdr, &zero, hdr)) {
+		ret = -errno;
+		fail(err, errlen, "cannot read the set's header: %s", strerror(errno));
+		goto out;
+	}
+	ng = (hdr->gen & 1) ^ 1;
+	ret = set_tables_build(members, n, f->cap4, f->cap6, &hdr->g[ng], s4, s6, err, errlen);
+	if (ret)
+		goto out;
+	/* The idle generation may have been live a moment ago: let lookups
+	 * that started before the last switch finish (they take nanoseconds;
+	 * XDP programs cannot sleep). */
+	nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+	ret = write_range(f->v4, ng * f->cap4, s4, sizeof(*s4), (size_t)1 << hdr->g[ng].h4_bits);
+	if (!ret)
+		ret = write_range(f->v6, ng * f->cap6, s6, sizeof(*s6),
+				  (size_t)1 << hdr->g[ng].h6_bits);
+	/* Two writes of the header: the new generation's fields first, then
+	 * the switch (an array update copies the value over in place, front
+	 * to back: gen must not change before the rest is there). */
+	if (!ret && bpf_map_update_elem(f->hdr, &zero, hdr, BPF_ANY))
+		ret = -errno;
+	hdr->gen = ng;
+	if (!ret && bpf_map_update_elem(f->hdr, &zero, hdr, BPF_ANY))
+		ret = -errno;
+	if (ret)
+		fail(err, errlen, "cannot write the set's tables: %s", strerror(-ret));
+out:
+	free(hdr);
+	free(s4);
+	free(s6);
+	return ret;
+}
+
+static int members_write(int fd, const struct prefix *p, size_t n, bool add)
+{
+	struct ut_set_member *keys = calloc(n ? n : 1, sizeof(*keys));
+	uint8_t *vals = malloc(n ? n : 1);
+	int ret = 0;
+
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		member_key(&p[i], &keys[i]);
+		vals[i] = UT_SET_MEMBER;
+	}
+	for (size_t done = 0; done < n && !ret;) {
+		uint32_t count = (uint32_t)(n - done < BATCH ? n - done : BATCH);
+		int e = add ? bpf_map_update_batch(fd, &keys[done], &vals[done], &count, NULL)
+			    : bpf_map_delete_batch(fd, &keys[done], &count, NULL);
+		if (e)
+			ret = -errno;
+		done += count;
+	}
+	free(keys);
+	free(vals);
+	return ret;
+}
+
+int ut_set_members(const struct ut_set_fds *f, struct prefix **out, size_t *n)
+{
+	struct ut_set_member key, next;
+	void *prev = NULL;
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	while (bpf_map_get_next_key(f->members, prev, &next) == 0) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			struct prefix *grown = realloc(*out, cap * sizeof(**out));
+			if (!grown) {
+				free(*out);
+				*out = NULL;
+				return -ENOMEM;
+			}
+			*out = grown;
+		}
+		member_prefix(&next, &(*out)[(*n)++]);
+		key = next;
+		prev = &key;
+	}
+	if (errno != ENOENT) {
+		free(*out);
+		*out = NULL;
+		return -errno;
+	}
+	qsort(*out, *n, sizeof(**out), prefix_qcmp);
+	return 0;
+}
+
+int ut_set_replace(const struct ut_set_fds *f, const struct prefix *members, size_t n, char *err,
+		   size_t errlen)
+{
+	struct prefix *old = NULL;
+	size_t nold = 0;
+	int ret = write_tables(f, members, n, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = ut_set_members(f, &old, &nold);
+	if (!ret)
+		ret = members_write(f->members, old, nold, false);
+	if (!ret)
+		ret = members_write(f->members, members, n, true);
+	free(old);
+	if (ret)
+		fail(err, errlen, "cannot record the set's members: %s", strerror(-ret));
+	return ret;
+}
+
+static const struct prefix *find(const struct prefix *sorted, size_t n, const struct prefix *p)
+{
+	return bsearch(p, sorted, n, sizeof(*sorted), prefix_qcmp);
+}
+
+int ut_set_change(const struct ut_set_fds *f, bool add, const struct prefix *p, size_t n,
+		  size_t *bad, char *err, size_t errlen)
+{
+	struct prefix *cur = NULL, *next = NULL;
+	size_t ncur = 0, nnext = 0;
+	int ret = ut_set_members(f, &cur, &ncur);
+
+	if (ret)
+		return fail(err, errlen, "cannot read the set's members: %s", strerror(-ret)), ret;
+	for (size_t i = 0; i < n; i++) {
+		bool member = find(cur, ncur, &p[i]) != NULL;
+		if (add == member) {
+			*bad = i;
+			ret = add ? -EEXIST : -ENOENT;
+			fail(err, errlen, add ? "already a member" : "not a member");
+			goto out;
+		}
+	}
+	next = malloc((ncur + n + 1) * sizeof(*next));
+	if (!next) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (add) {
+		memcpy(next, cur, ncur * sizeof(*next));
+		memcpy(next + ncur, p, n * sizeof(*next));
+		nnext = ncur + n;
+	} else {
+		struct prefix *gone = malloc((n + 1) * sizeof(*gone));
+		if (!gone) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		memcpy(gone, p, n * sizeof(*gone));
+		qsort(gone, n, sizeof(*gone), prefix_qcmp);
+		for (size_t i = 0; i < ncur; i++)
+			if (!find(gone, n, &cur[i]))
+				next[nnext++] = cur[i];
+		free(gone);
+	}
+	ret = write_tables(f, next, nnext, err, errlen);
+	if (ret)
+		goto out;
+	ret = members_write(f->members, p, n, add);
+	if (ret)
+		fail(err, errlen, "cannot record the set's members: %s", strerror(-ret));
+out:
+	free(cur);
+	free(next);
+	return ret;
+}
+
+int ut_seed_tables(struct bpf_object *policy, const struct objmeta *meta, char *err, size_t errlen)
+{
+	char why[512];
+
+	for (size_t i = 0; i < meta->nsets; i++) {
+		const struct objmeta_set *s = &meta->sets[i];
+		struct ut_set_fds f;
+		if (ut_set_fds_from_object(policy, (unsigned)i, &f))
+			return fail(err, errlen, "policy object has no maps for set '%s'", s->name);
+		if (ut_set_replace(&f, s->prefixes, s->nprefixes, why, sizeof(why)))
+			return fail(err, errlen, "cannot seed set '%s': %s", s->name, why);
+	}
+	return 0;
+}
