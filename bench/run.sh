@@ -43,8 +43,12 @@ if [[ -z $xdpfilt ]]; then
 	done
 fi
 if [[ -z $xdpfilt ]]; then
-	xdpfilt=$(ls /usr/lib/*/bpf/xdpfilt_alw_all.o /usr/lib/bpf/xdpfilt_alw_all.o 2>/dev/null |
-		head -n 1 || true)
+	for f in /usr/lib/*/bpf/xdpfilt_alw_all.o /usr/lib/bpf/xdpfilt_alw_all.o; do
+		if [[ -f $f ]]; then
+			xdpfilt=$f
+			break
+		fi
+	done
 fi
 [[ -n $xdpfilt && -f $xdpfilt ]] ||
 	die "xdp-filter's xdpfilt_alw_all.o not found: install xdp-tools (or set XDP_FILTER_OBJ)"
@@ -134,7 +138,7 @@ END {
 
 	print "# untrack benchmark" > md
 	print "" > md
-	printf "Kernel %s, %s CPUs, BPF_PROG_TEST_RUN: median (mean of the middle half) of %s calls of %s runs each, in ns per packet.\n", kernel, cpu, calls, repeat > md
+	printf "Kernel %s, %s CPUs, BPF_PROG_TEST_RUN: ns per packet, the mean of the middle half of %s calls of %s runs each.\n", kernel, cpu, calls, repeat > md
 	printf "xdp-filter: `%s` with the same entries (every rule source prefix or set prefix as an exact address).\n\n", xdpfilt > md
 	printf "Anchors: bare XDP_DROP **%.1f ns**, parse-only program **%.1f ns**, untrack_main with no policy **%.1f ns**.\n\n", drop, parse, mainonly > md
 	print "| case | strategy | first | last | no match (near) | no match (far) | xdp-filter hit / miss | ×xdp-filter | ×XDP_DROP | ×10 rules | untrackc s (cpu) | peak MiB | verifier insns | xlated B |" > md
@@ -178,7 +182,7 @@ if command -v gnuplot >/dev/null; then
 	gnuplot <<EOF || echo "bench: gnuplot failed; no plot" >&2
 set terminal pngcairo size 900,560 noenhanced
 set output "$plot"
-set title "ns per packet (BPF_PROG_TEST_RUN, median of $calls x $repeat)"
+set title "ns per packet (BPF_PROG_TEST_RUN, mean of the middle half of $calls calls x $repeat runs)"
 set xlabel "rules, or prefixes in one set"
 set ylabel "ns per packet"
 set logscale x

@@ -35,7 +35,6 @@
 #include "xalloc.h"
 
 enum tkey { TK_WILD, TK_SRC, TK_DST, TK_SPORT, TK_DPORT, TK_PROTO, TK_NR };
-static const char *const tkey_names[TK_NR] = {"wild", "src", "dst", "sport", "dport", "proto"};
 
 /* Rule descriptor flags (struct ut_tr.flags). */
 #define TF_SRC	 0x0008 /* has a source condition not checked by the key */
@@ -124,6 +123,16 @@ static size_t blob_array(struct blob *b, const void *p, size_t n, size_t size)
 	size_t off = blob_put(b, p, n * size, 8);
 
 	blob_reserve(b, size, 1);
+	return off;
+}
+
+/* The same with pad more zeroed elements: a list test clamps its start
+ * once and then reads up to pad entries past it. */
+static size_t blob_list(struct blob *b, const void *p, size_t n, size_t size, size_t pad)
+{
+	size_t off = blob_put(b, p, n * size, 8);
+
+	blob_reserve(b, size * (pad + 1), 1);
 	return off;
 }
 
@@ -803,7 +812,7 @@ static void layout(struct table *t, uint32_t *sport_cls, uint32_t *dport_cls)
 {
 	struct ids all = {0};
 	struct tl *cls;
-	size_t hcap = 1024, nk = 0;
+	size_t hcap = 1024;
 	struct listkey *hk;
 
 	for (int f = 0; f < F_NR; f++)
@@ -837,22 +846,19 @@ static void layout(struct table *t, uint32_t *sport_cls, uint32_t *dport_cls)
 					hk[s].hash = 1;
 				for (size_t j = 0; j < l->n; j++)
 					ids_push(&all, l->v[j]);
-				nk++;
 			}
 			cls[c] = (struct tl){hk[s].off, hk[s].cnt};
 		}
-		t->bound += fi->maxlen;
 	}
-	(void)nk;
 	t->nids = all.n;
 
 	t->off_rules = blob_array(&t->blob, t->rules, t->p->nrules, sizeof(*t->rules));
 	t->off_cls = blob_array(&t->blob, cls, t->ncls, sizeof(*cls));
 	t->off_ids = blob_array(&t->blob, all.v, all.n, sizeof(*all.v));
-	t->off_ranges = blob_array(&t->blob, t->ranges.v, t->ranges.n, sizeof(uint32_t));
-	t->off_p4 = blob_array(&t->blob, t->p4, t->np4 / 2, 2 * sizeof(uint32_t));
-	t->off_p6 = blob_array(&t->blob, t->p6, t->np6 / 4, 4 * sizeof(uint64_t));
-	t->off_setrefs = blob_array(&t->blob, t->setrefs.v, t->setrefs.n, sizeof(uint32_t));
+	t->off_ranges = blob_list(&t->blob, t->ranges.v, t->ranges.n, sizeof(uint32_t), t->maxr);
+	t->off_p4 = blob_list(&t->blob, t->p4, t->np4 / 2, 2 * sizeof(uint32_t), t->maxp4);
+	t->off_p6 = blob_list(&t->blob, t->p6, t->np6 / 4, 4 * sizeof(uint64_t), t->maxp6);
+	t->off_setrefs = blob_list(&t->blob, t->setrefs.v, t->setrefs.n, sizeof(uint32_t), t->maxs);
 	for (int f = F_SRC4; f <= F_DST6; f++) {
 		struct findex *fi = &t->f[f];
 		if (!fi->used)
@@ -1114,14 +1120,16 @@ static void emit_list_test(FILE *out, const char *name, const char *params, cons
 			   size_t maxlen, const char *hit, const char *cbhit)
 {
 	if (maxlen <= INLINE_LOOP_MAX) {
+		/* The start clamped once: the list is followed by maxlen zeroed
+		 * entries, so off + j stays inside for every j < maxlen. */
 		fprintf(out,
 			"\nstatic __always_inline int %s(%s, __u32 off, __u32 n)\n{\n"
-			"\tfor (__u32 j = 0; j < %zu; j++) {\n"
+			"\tconst volatile %s *e = UT_TB(%s, %zu) + %zu * UT_CLAMP(off, %zu);\n\n"
+			"\tfor (__u32 j = 0; j < %zu; j++, e += %zu) {\n"
 			"\t\tif (j >= n)\n\t\t\treturn 0;\n"
-			"\t\tconst volatile %s *e = UT_TB(%s, %zu) + %zu * UT_CLAMP(off + j, %zu);\n\n"
 			"\t\tif (%s)\n\t\t\treturn 1;\n"
 			"\t}\n\treturn 0;\n}\n",
-			name, params, maxlen, elem, elem, off, stride, n, hit);
+			name, params, elem, elem, off, stride, n, maxlen, stride, hit);
 		return;
 	}
 	fprintf(out,
@@ -1176,12 +1184,13 @@ static void emit_list_checks(FILE *out, const struct table *t)
 		fprintf(out,
 			"\nstatic __always_inline int ut_in_sets(const struct ut_state *st, int dst, "
 			"__u32 off, __u32 n)\n{\n"
+			"\tconst volatile __u32 *e = UT_TB(__u32, %zu) + UT_CLAMP(off, %zu);\n\n"
 			"\tfor (__u32 j = 0; j < %zu; j++) {\n"
 			"\t\tif (j >= n)\n\t\t\treturn 0;\n"
-			"\t\tif (ut_in_set(UT_TB(__u32, %zu)[UT_CLAMP(off + j, %zu)], st, dst))\n"
+			"\t\tif (ut_in_set(e[j], st, dst))\n"
 			"\t\t\treturn 1;\n"
 			"\t}\n\treturn 0;\n}\n",
-			t->maxs, t->off_setrefs, t->setrefs.n);
+			t->off_setrefs, t->setrefs.n, t->maxs);
 	}
 }
 
@@ -1211,7 +1220,8 @@ static void emit_addr_check(FILE *out, const struct table *t, const char *side, 
 	fprintf(out, "\t\tif (in == !!(r->flags & %s))\n\t\t\treturn 0;\n\t}\n", neg);
 }
 
-static void emit_check(FILE *out, const struct table *t)
+/* The candidate check; global: also as a global function. */
+static void emit_check(FILE *out, const struct table *t, bool global)
 {
 	fprintf(out,
 		"\n/* Does rule id match the packet? Its verdict, or 0 (log rules are\n"
@@ -1236,8 +1246,11 @@ static void emit_check(FILE *out, const struct table *t)
 	      "\t\tut_rule_count(&ut_rule_stats, id, st);\n"
 	      "\t\tut_log_emit(ctx, st, id);\n"
 	      "\t\treturn 0;\n\t}\n"
-	      "\treturn r->verdict;\n}\n"
-	      "\n/* The same as a global function: the verifier checks it once, not\n"
+	      "\treturn r->verdict;\n}\n",
+	      out);
+	if (!global)
+		return;
+	fputs("\n/* The same as a global function: the verifier checks it once, not\n"
 	      " * once per call and loop iteration. */\n"
 	      "__attribute__((noinline)) int ut_check(struct xdp_md *ctx, struct ut_state *st, "
 	      "__u32 id)\n{\n\treturn ut_check_body(ctx, st, id);\n}\n",
@@ -1382,14 +1395,15 @@ void emit_table_prelude(const struct emit_ctx *e, void **state)
 		emit_lpm6_fn(out, "src6", &t->f[F_SRC6]);
 	if (t->f[F_DST6].used)
 		emit_lpm6_fn(out, "dst6", &t->f[F_DST6]);
-	emit_list_checks(out, t);
-	emit_check(out, t);
-
 	size_t bound = 0;
 	for (int i = 0; i < u.n; i++)
 		bound += list_bound(t, u.f[i]);
 	t->bound = bound;
-	if (!u.n || (u.n == 1 && bound <= INLINE_CANDIDATES))
+	bool inline_only = !u.n || (u.n == 1 && bound <= INLINE_CANDIDATES);
+
+	emit_list_checks(out, t);
+	emit_check(out, t, !inline_only);
+	if (inline_only)
 		return;
 	emit_next(out, t, &u);
 	if (bound > INLINE_LOOP_MAX)
@@ -1485,6 +1499,5 @@ void emit_table_describe(const struct ir_program *p, FILE *out)
 		fputc('\n', out);
 	}
 	fprintf(out, "#   a packet checks at most %zu candidates\n", bound);
-	(void)tkey_names;
 	table_free(&t);
 }

@@ -4,19 +4,31 @@
  * attach, on an interface without untrack, in this order (XDP last, so the
  * pipeline is complete before the first packet enters it):
  *   pin     load runtime + policy, wire the jump table, pin them
- *   state   record the attachment in /run/untrack
- *   nft     rebuild the `inet untrack` table (nft.h)
+ *   state   record the attachment in /run/untrack (info, the metadata and
+ *           the egress template)
+ *   nft     rebuild the `inet untrack` table (nft.h): the notrack rule and
+ *           the policy's egress rules, in one transaction
  *   tc      TC ingress filter (and the clsact qdisc if there was none)
  *   xdp     XDP on the interface
  * A failure at any step undoes the steps before it in reverse order, so the
  * interface is left as it was found. On an interface where untrack is
  * attached already, attach loads the new policy against the pinned runtime,
- * repairs whatever is missing (nft, tc, xdp) and swaps the policy like
- * replace does.
+ * installs its egress rules (repairing the table if it was flushed),
+ * repairs whatever else is missing (tc, xdp) and swaps the policy like
+ * replace does. replace: load and pin the new policy, swap the egress rules
+ * (one nftables transaction), then the XDP policy (one map update); a
+ * failure of the second puts the first back.
+ *
+ * Every rebuild of the table carries over the egress counters of the
+ * interfaces whose policy stays, and refills their nftables sets from the
+ * BPF set maps (which `untrack set` may have changed). Undoing a step that
+ * gave an interface a new policy rebuilds the table with the old one and
+ * the counters read before the change, or removes the table if there was
+ * none.
  *
  * For tests, UNTRACK_FAIL_AFTER=STEP (one of pin, state, nft, tc, xdp,
  * swap) makes the command fail right after that step, so that every undo
- * path runs for real. */
+ * path runs for real; replace knows nft and swap. */
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>

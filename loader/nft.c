@@ -348,19 +348,6 @@ static bool lists_table(const char *tables)
 	return false;
 }
 
-int nft_table_present(void)
-{
-	char err[256], *out = NULL;
-	int ret;
-
-	/* Not `list table`: that would print every set element. */
-	if (nft_run("list tables " UT_NFT_FAMILY, "list tables", &out, err, sizeof(err)))
-		return 0;
-	ret = lists_table(out);
-	free(out);
-	return ret;
-}
-
 static const char *skip_blanks(const char *s)
 {
 	while (*s == ' ' || *s == '\t')

@@ -108,9 +108,6 @@ int nft_sets_text(const char *prefix, const struct nft_set_elems *sets, size_t n
 int nft_sets_apply(const char *prefix, const struct nft_set_elems *sets, size_t n, char *err,
 		   size_t errlen);
 
-/* Is the table there? 1 yes, 0 no. */
-int nft_table_present(void);
-
 /* What the live table holds for one interface with egress rules: the
  * prefix its output rule jumps to, and the values of its rule counters. */
 struct nft_live_iface {

@@ -9,8 +9,8 @@
  * transaction replaces its contents with the maps' new members, so one edit
  * changes both directions. If nftables refuses, the maps are put back and
  * the command fails. If the table (or the interface's part of it) is
- * missing, the maps keep the change, with a note: `untrack attach` rebuilds
- * the table from the maps.
+ * missing, the maps keep the change, with a note: egress rules are not in
+ * force then, and whatever rebuilds the table fills the sets from the maps.
  *
  * For tests, UNTRACK_FAIL_AFTER=set makes add and del fail after both
  * changes, so that the undo runs for real. */
@@ -282,7 +282,7 @@ int cmd_set(int argc, char **argv)
 	if (egress) {
 		ret = live_prefix(w.ifname, prefix, sizeof(prefix), err, sizeof(err));
 		if (ret == -ENOENT) {
-			ut_note("the nftables part of %s is missing (see 'untrack status'), so its egress rules are not in force; 'untrack attach' puts it back with the set's current members",
+			ut_note("the nftables part of %s is missing (see 'untrack status'): the set changed for ingress; egress rules are not in force until 'untrack attach' puts the table back",
 				w.ifname);
 		} else {
 			if (!ret)
@@ -300,8 +300,9 @@ int cmd_set(int argc, char **argv)
 				if (prefix[0])
 					sync_nft(policy_dir, &meta, index, prefix, undo_err,
 						 sizeof(undo_err));
-				ut_error("cannot change set '%s' in nftables: %s; set left unchanged",
-					 set->name, err);
+				ut_error(
+					"cannot change set '%s' in nftables: %s; set left unchanged",
+					set->name, err);
 				goto cleanup;
 			}
 		}

@@ -281,10 +281,10 @@ int cmd_status(int argc, char **argv)
 		ut_error("%s", err);
 		goto cleanup;
 	}
-	if (n && nft_live_read(&live, err, sizeof(err))) {
-		ut_error("%s", err);
-		goto cleanup;
-	}
+	/* Without nftables the rest is still worth showing: the table then
+	 * shows as missing. */
+	if (n && nft_live_read(&live, err, sizeof(err)))
+		ut_note("%s", err);
 	if (o.json && !o.ifname)
 		printf("{\"interfaces\": [");
 	status = UT_EXIT_OK;
@@ -440,10 +440,8 @@ int cmd_stats(int argc, char **argv)
 	for (size_t i = 0; i < meta.nrules; i++)
 		egress_rules += meta.rules[i].dir == IR_EGRESS;
 	if (egress_rules) {
-		if (nft_live_read(&live, err, sizeof(err))) {
-			ut_error("%s", err);
-			goto cleanup;
-		}
+		if (nft_live_read(&live, err, sizeof(err)))
+			ut_note("%s", err); /* the XDP counters are still worth showing */
 		li = nft_live_find(&live, w.ifname);
 	}
 
@@ -520,7 +518,9 @@ int cmd_stats(int argc, char **argv)
 			       (unsigned long long)rt_sum[i]);
 		printf("}, \"packets\": %llu, \"egress_counters\": %s}\n",
 		       (unsigned long long)packets_seen,
-		       !egress_rules ? "\"none\"" : li ? "\"ok\"" : "\"missing\"");
+		       !egress_rules ? "\"none\""
+		       : li	     ? "\"ok\""
+				     : "\"missing\"");
 	} else {
 		printf("runtime (since attach):\n");
 		for (unsigned i = 0; i < UT_RT_NR; i++)

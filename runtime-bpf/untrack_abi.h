@@ -208,22 +208,9 @@ struct ut_log_bucket {
 /* ABI 1 kept each named set in two LPM tries. Tries are slow when large (a
  * lookup walks ~log2(n) nodes: ~260 ns at 100,000 prefixes), so since ABI 2
  * a set is a pair of tables the loader builds in user space and swaps in as
- * a whole ("generations"), and the lookup costs a few array reads at any
- * size. The names below are the old format's, kept only until the loader
- * no longer mentions them; no object of this ABI has such maps. */
-#define UT_SET4_MAP_FMT "ut_set4_%u"
-#define UT_SET6_MAP_FMT "ut_set6_%u"
-#define UT_SET_MEMBER	1
-
-struct ut_lpm4_key {
-	__u32 prefixlen;
-	__u32 addr; /* network byte order */
-};
-
-struct ut_lpm6_key {
-	__u32 prefixlen;
-	__u8 addr[16];
-};
+ * a whole ("generations"), and a lookup costs a few array reads at any
+ * size. */
+#define UT_SET_MEMBER 1
 
 /* Named set number <i> (its index in the object's metadata, never the
  * user's name) is four maps in the policy object:
@@ -247,9 +234,9 @@ struct ut_lpm6_key {
  * table until that holds, up to the map's size).
  *
  * Changing a set (compiler/emit_lpm.h builds, loader/seed_tables.c writes):
- * update ut_sm_<i>, build both tables into the generation that is not live,
- * then store the new generation number in gen: a packet sees the old set or
- * the new one, never a mixture. cap4 and cap6 are half the max_entries of
+ * build both tables of the new members into the generation that is not
+ * live, store the new generation number in gen (a packet sees the old set
+ * or the new one, never a mixture), then record the members in ut_sm_<i>. cap4 and cap6 are half the max_entries of
  * the slot maps, chosen by untrackc from the file's contents. */
 #define UT_SET_HDR_FMT	   "ut_sh_%u"
 #define UT_SET_V4_FMT	   "ut_s4_%u"

@@ -10,9 +10,10 @@
  *       An echo server on A:P until SIGTERM/SIGINT; prints "echoed N"
  *       (datagrams or TCP messages of 16 bytes).
  *   utexchange ask --proto udp|tcp --src A --dst B --dport P [--count N]
- *       N requests of 16 bytes to B:P, each waiting (up to a second) for
- *       its echo; TCP on one connection, opened and closed normally.
- *       Prints "replies N".
+ *                  [--wait MS]
+ *       N requests of 16 bytes to B:P, each waiting (up to MS, default
+ *       1000) for its echo; TCP on one connection, opened and closed
+ *       normally. Prints "replies N".
  *
  * The family comes from the addresses. Exit status 0 unless something
  * failed that is not the test's business (bad arguments, no socket). */
@@ -48,7 +49,7 @@ union addr {
 struct opts {
 	const char *mode, *proto, *src, *dst;
 	unsigned sport, dport;
-	unsigned long count;
+	unsigned long count, wait_ms;
 };
 
 static void die(const char *what)
@@ -61,7 +62,8 @@ static void usage(void)
 {
 	fputs("usage: utexchange send --src A --dst B --dport P [--sport P] [--count N]\n"
 	      "       utexchange serve --proto udp|tcp --addr A --port P\n"
-	      "       utexchange ask --proto udp|tcp --src A --dst B --dport P [--count N]\n",
+	      "       utexchange ask --proto udp|tcp --src A --dst B --dport P [--count N]\n"
+	      "                      [--wait MS]\n",
 	      stderr);
 	exit(2);
 }
@@ -209,7 +211,7 @@ static int cmd_ask(const struct opts *o)
 		snprintf(req, sizeof(req), "req %08lu", i % 100000000);
 		if (send(fd, req, sizeof(req), 0) != (ssize_t)sizeof(req))
 			break;
-		if (!readable(fd, 1000))
+		if (!readable(fd, (int)o->wait_ms))
 			continue;
 		r = recv(fd, rep, sizeof(rep), tcp ? MSG_WAITALL : 0);
 		if (r == (ssize_t)sizeof(rep) && memcmp(req, rep, sizeof(rep)) == 0)
@@ -235,9 +237,9 @@ int main(int argc, char **argv)
 		{"addr", required_argument, NULL, 's'},	 {"dst", required_argument, NULL, 'd'},
 		{"sport", required_argument, NULL, 'S'}, {"dport", required_argument, NULL, 'D'},
 		{"port", required_argument, NULL, 'D'},	 {"count", required_argument, NULL, 'c'},
-		{0},
+		{"wait", required_argument, NULL, 'w'},	 {0},
 	};
-	struct opts o = {.proto = "udp", .count = 1};
+	struct opts o = {.proto = "udp", .count = 1, .wait_ms = 1000};
 	struct sigaction sa;
 	int c;
 
@@ -264,6 +266,9 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			o.count = number(optarg, 10000000);
+			break;
+		case 'w':
+			o.wait_ms = number(optarg, 60000);
 			break;
 		default:
 			usage();

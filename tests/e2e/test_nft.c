@@ -39,20 +39,104 @@ static void check(const char *name, const struct nft_iface *ifaces, size_t n, co
 #define NOTRACK(mask, value)                                                                       \
 	"\t\tmeta mark & " mask " == " value " notrack comment \"accepted by untrack in XDP\"\n"
 
+/* An interface without sets or counters to carry. */
+#define IFACE(name, value, mask, tmpl)                                                             \
+	{                                                                                          \
+		.ifname = (name), .mark_value = (value), .mark_mask = (mask), .egress = (tmpl)     \
+	}
+
+static void check_text(const char *name, int ret, const char *err, char *got, const char *want)
+{
+	if (ret == 0 && got && strcmp(got, want) == 0) {
+		passed++;
+		printf("ok   %s\n", name);
+	} else {
+		failed++;
+		printf("FAIL %s\n", name);
+		if (ret)
+			printf("     error %d: %s\n", ret, err);
+		else
+			printf("--- want\n%s--- got\n%s---\n", want, got);
+	}
+	free(got);
+}
+
+/* The live table as nft prints it: jumps by interface, counters by rule. */
+static void check_live(void)
+{
+	static const char chain[] = "table inet untrack {\n"
+				    "\tchain output {\n"
+				    "\t\ttype filter hook output priority raw; policy accept;\n"
+				    "\t\toifname \"eth.0\" jump i0_egress\n"
+				    "\t\toifname \"veth1\" jump i1_egress\n"
+				    "\t}\n"
+				    "}\n";
+	static const char counters[] = "table inet untrack {\n"
+				       "\tcounter i1_r12 {\n\t\tpackets 7 bytes 700\n\t}\n"
+				       "\tcounter i0_r3 {\n\t\tpackets 5 bytes 420\n\t}\n"
+				       "\tcounter i1_r2 {\n\t\tpackets 0 bytes 0\n\t}\n"
+				       "\tcounter other {\n\t\tpackets 9 bytes 9\n\t}\n"
+				       "\tcounter i0_log {\n\t\tpackets 9 bytes 9\n\t}\n"
+				       "}\n";
+	struct nft_live live = {0};
+	const struct nft_live_iface *a, *b;
+	const struct nft_counter *c;
+	char err[256] = "";
+	int ret = nft_live_parse(chain, counters, &live, err, sizeof(err));
+	int ok = ret == 0 && live.n == 2;
+
+	a = nft_live_find(&live, "eth.0");
+	b = nft_live_find(&live, "veth1");
+	ok = ok && a && b && !nft_live_find(&live, "eth0");
+	ok = ok && strcmp(a->prefix, "i0_") == 0 && strcmp(b->prefix, "i1_") == 0;
+	ok = ok && a->ncounters == 1 && b->ncounters == 2;
+	c = ok ? nft_counter_find(a->counters, a->ncounters, 3) : NULL;
+	ok = ok && c && c->packets == 5 && c->bytes == 420;
+	c = ok ? nft_counter_find(b->counters, b->ncounters, 12) : NULL;
+	ok = ok && c && c->packets == 7 && c->bytes == 700;
+	ok = ok && !nft_counter_find(b->counters, b->ncounters, 3);
+	if (ok) {
+		passed++;
+		printf("ok   the live table: prefixes by interface, counters by rule\n");
+	} else {
+		failed++;
+		printf("FAIL the live table: prefixes by interface, counters by rule (%d: %s)\n",
+		       ret, err);
+	}
+	nft_live_free(&live);
+}
+
 int main(void)
 {
-	const struct nft_iface one[] = {{"eth0", 0x40000000, 0x40000000, NULL}};
-	const struct nft_iface same[] = {{"eth0", 0x40000000, 0x40000000, NULL},
-					 {"eth1", 0x40000000, 0x40000000, ""}};
-	const struct nft_iface marks[] = {{"eth0", 0x40000000, 0x40000000, NULL},
-					  {"eth1", 0x00100000, 0x00f00000, NULL},
-					  {"eth2", 0x40000000, 0x40000000, NULL}};
+	const struct nft_iface one[] = {IFACE("eth0", 0x40000000, 0x40000000, NULL)};
+	const struct nft_iface same[] = {IFACE("eth0", 0x40000000, 0x40000000, NULL),
+					 IFACE("eth1", 0x40000000, 0x40000000, "")};
+	const struct nft_iface marks[] = {IFACE("eth0", 0x40000000, 0x40000000, NULL),
+					  IFACE("eth1", 0x00100000, 0x00f00000, NULL),
+					  IFACE("eth2", 0x40000000, 0x40000000, NULL)};
 	const struct nft_iface egress[] = {
-		{"eth0", 0x40000000, 0x40000000,
-		 "counter %UT%r4 { }\nchain %UT%egress {\n\ttcp sport 5432 counter name %UT%r4 notrack accept\n}\n"},
-		{"eth1", 0x40000000, 0x40000000, NULL},
-		{"eth2", 0x40000000, 0x40000000, "chain %UT%egress {\n\tudp dport 19 drop\n}"}};
-	const struct nft_iface quote[] = {{"a\"b", 0x40000000, 0x40000000, NULL}};
+		IFACE("eth0", 0x40000000, 0x40000000,
+		      "counter %UT%r4 { }\nchain %UT%egress {\n\ttcp sport 5432 counter name %UT%r4 notrack accept\n}\n"),
+		IFACE("eth1", 0x40000000, 0x40000000, NULL),
+		IFACE("eth2", 0x40000000, 0x40000000,
+		      "chain %UT%egress {\n\tudp dport 19 drop\n}")};
+	const struct nft_iface quote[] = {IFACE("a\"b", 0x40000000, 0x40000000, NULL)};
+	const struct nft_set_elems sets[] = {{.index = 0, .v4 = "10.0.0.0/8, 192.0.2.1", .v6 = ""},
+					     {.index = 3, .v4 = NULL, .v6 = "2001:db8::/32"}};
+	const struct nft_counter counters[] = {{.id = 2, .packets = 5, .bytes = 300},
+					       {.id = 40, .packets = 1, .bytes = 60}};
+	const struct nft_iface live[] = {
+		{.ifname = "eth0",
+		 .mark_value = 0x40000000,
+		 .mark_mask = 0x40000000,
+		 .egress = "counter %UT%r2 { }\ncounter %UT%r4 { }\ncounter %UT%r40 { }\n"
+			   "chain %UT%egress {\n}\n",
+		 .sets = sets,
+		 .nsets = 2,
+		 .counters = counters,
+		 .ncounters = 2}};
+	char err[256] = "", *text = NULL;
+	int ret;
 
 	check("nothing attached: the table goes", NULL, 0, HEAD);
 	check("one interface: one notrack rule", one, 1,
@@ -80,6 +164,32 @@ int main(void)
 				    "\t}\n"
 				    "}\n");
 	check("a name nft cannot quote is refused", quote, 1, NULL);
+	check("counters carried over, sets refilled after the table", live, 1,
+	      HEAD TABLE NOTRACK(
+		      "0x40000000",
+		      "0x40000000") "\t}\n"
+				    "\tchain output {\n"
+				    "\t\ttype filter hook output priority raw; policy accept;\n"
+				    "\t\toifname \"eth0\" jump i0_egress\n"
+				    "\t}\n"
+				    "\tcounter i0_r2 { packets 5 bytes 300 }\n"
+				    "\tcounter i0_r4 { }\n"
+				    "\tcounter i0_r40 { packets 1 bytes 60 }\n"
+				    "\tchain i0_egress {\n"
+				    "\t}\n"
+				    "}\n"
+				    "flush set inet untrack i0_s0v4\n"
+				    "add element inet untrack i0_s0v4 { 10.0.0.0/8, 192.0.2.1 }\n"
+				    "flush set inet untrack i0_s0v6\n"
+				    "flush set inet untrack i0_s3v4\n"
+				    "flush set inet untrack i0_s3v6\n"
+				    "add element inet untrack i0_s3v6 { 2001:db8::/32 }\n");
+	ret = nft_sets_text("i7_", sets, 1, &text, err, sizeof(err));
+	check_text("a set edit: flush and refill, no empty element list", ret, err, text,
+		   "flush set inet untrack i7_s0v4\n"
+		   "add element inet untrack i7_s0v4 { 10.0.0.0/8, 192.0.2.1 }\n"
+		   "flush set inet untrack i7_s0v6\n");
+	check_live();
 	printf("test_nft: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
