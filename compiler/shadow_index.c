@@ -111,7 +111,18 @@ struct ix_shape {
 	struct ix_tuple *tuples;
 	size_t n, cap;
 	size_t last; /* the tuple filed last */
+	/* Tuples chained by (family, protocol), so a probe visits only the
+	 * ones that can match: a shape can hold hundreds of tuples. */
+	uint32_t *chain;		  /* next tuple of the same bucket, parallel to tuples */
+	uint32_t heads[SHADOW_NFAM][257]; /* first tuple per bucket; 256: shape without protocol */
 };
+
+#define TUPLE_NONE UINT32_MAX
+
+static unsigned tuple_bucket(const struct ix_shape *sh, int proto)
+{
+	return sh->has_proto && proto >= 0 ? (unsigned)proto : 256;
+}
 
 /* A rule's blocks per family and field, and the count of keys per field. */
 struct rule_blocks {
@@ -315,6 +326,7 @@ static uint32_t ix_shape(struct shadow_index *ix, enum ir_dir dir, bool has_prot
 		memset(sh, 0, sizeof(*sh));
 		sh->dir = (uint8_t)dir;
 		sh->has_proto = has_proto;
+		memset(sh->heads, 0xff, sizeof(sh->heads)); /* TUPLE_NONE */
 		sh->nontriv = (uint8_t)nontriv;
 		memcpy(sh->mode, mode, NKEYED);
 		sh->fallback = (int8_t)fallback;
@@ -372,8 +384,10 @@ void shadow_index_free(struct shadow_index *ix)
 {
 	if (!ix)
 		return;
-	for (size_t i = 0; i < ix->nshapes; i++)
+	for (size_t i = 0; i < ix->nshapes; i++) {
 		free(ix->shapes[i].tuples);
+		free(ix->shapes[i].chain);
+	}
 	free(ix->shapes);
 	free(ix->slots);
 	free(ix->bloom);
@@ -427,8 +441,14 @@ static void file_key(struct shadow_index *ix, uint32_t shape, const struct ix_ke
 		if (fresh) {
 			struct ix_tuple *t;
 
+			size_t cap = sh->cap;
 			XGROW(sh->tuples, sh->n, sh->cap);
+			if (sh->cap != cap)
+				sh->chain = xreallocarray(sh->chain, sh->cap, sizeof(*sh->chain));
 			rec->head = (uint32_t)sh->n;
+			unsigned fi = k->fam == FAM_V4 ? 0 : 1, b = tuple_bucket(sh, k->proto);
+			sh->chain[sh->n] = sh->heads[fi][b];
+			sh->heads[fi][b] = (uint32_t)sh->n;
 			t = &sh->tuples[sh->n++];
 			t->fam = k->fam;
 			t->proto = k->proto;
@@ -772,7 +792,8 @@ static size_t probe_keys(struct shadow_index *ix, const struct rinfo *r, const s
 	const struct ix_shape *sh = &ix->shapes[si];
 	size_t total = 0;
 
-	for (size_t ti = 0; ti < sh->n; ti++) {
+	for (uint32_t ti = sh->heads[pr->fi][tuple_bucket(sh, pr->proto)]; ti != TUPLE_NONE;
+	     ti = sh->chain[ti]) {
 		const struct ix_tuple *t = &sh->tuples[ti];
 		struct ix_key key;
 		size_t nvals = neg < 0 ? 1 : pr->nneg[neg];
