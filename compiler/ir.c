@@ -5,7 +5,7 @@
 
 #include "xalloc.h"
 
-static void free_addr(struct ir_addr_match *m)
+void ir_addr_match_free(struct ir_addr_match *m)
 {
 	if (!m)
 		return;
@@ -14,7 +14,7 @@ static void free_addr(struct ir_addr_match *m)
 	free(m);
 }
 
-static void free_ports(struct ir_port_match *m)
+void ir_port_match_free(struct ir_port_match *m)
 {
 	if (!m)
 		return;
@@ -28,10 +28,10 @@ void ir_free(struct ir_program *p)
 		return;
 	for (size_t i = 0; i < p->nrules; i++) {
 		struct ir_rule *r = &p->rules[i];
-		free_addr(r->src);
-		free_addr(r->dst);
-		free_ports(r->sport);
-		free_ports(r->dport);
+		ir_addr_match_free(r->src);
+		ir_addr_match_free(r->dst);
+		ir_port_match_free(r->sport);
+		ir_port_match_free(r->dport);
 		free(r->text);
 	}
 	free(p->rules);

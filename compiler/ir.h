@@ -101,6 +101,8 @@ struct ir_program {
 };
 
 void ir_free(struct ir_program *p);
+void ir_addr_match_free(struct ir_addr_match *m); /* accepts NULL */
+void ir_port_match_free(struct ir_port_match *m); /* accepts NULL */
 
 /* The canonical text of a rule, as stored in ir_rule.text (malloc'd). */
 char *ir_rule_format(const struct ir_program *p, const struct ir_rule *r);

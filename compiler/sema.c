@@ -83,23 +83,6 @@ static void lower_sets(struct sema *s)
 
 /* ---------------------------------------------------------------- rules */
 
-static void free_addr_match(struct ir_addr_match *m)
-{
-	if (!m)
-		return;
-	free(m->prefixes);
-	free(m->sets);
-	free(m);
-}
-
-static void free_port_match(struct ir_port_match *m)
-{
-	if (!m)
-		return;
-	free(m->ranges);
-	free(m);
-}
-
 static int u32_cmp(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -164,7 +147,7 @@ static bool lower_addrs(struct sema *s, const struct ast_addrs *a, enum ir_dir d
 			m->sets[n++] = m->sets[i];
 	m->nsets = n;
 	if (!ok) {
-		free_addr_match(m);
+		ir_addr_match_free(m);
 		*fam = FAM_ALL; /* already reported: no family error on top */
 		return false;
 	}
@@ -220,7 +203,7 @@ static bool lower_ports(struct sema *s, const struct ast_ports *p, struct ir_por
 			(struct ir_range){(uint16_t)r->lo.value, (uint16_t)r->hi.value};
 	}
 	if (!ok) {
-		free_port_match(m);
+		ir_port_match_free(m);
 		return false;
 	}
 
@@ -239,7 +222,7 @@ static bool lower_ports(struct sema *s, const struct ast_ports *p, struct ir_por
 	if (m->negate && n == 1 && m->ranges[0].lo == 0 && m->ranges[0].hi == MAX_PORT) {
 		diag_at(s->d, DIAG_ERROR, p->loc,
 			"'port not' excludes every port; the rule can never match");
-		free_port_match(m);
+		ir_port_match_free(m);
 		return false;
 	}
 	*out = m;
@@ -411,10 +394,10 @@ static bool lower_rule(struct sema *s, const struct ast_rule *r, uint32_t policy
 		ok = false;
 	}
 	if (!ok) {
-		free_addr_match(out->src);
-		free_addr_match(out->dst);
-		free_port_match(out->sport);
-		free_port_match(out->dport);
+		ir_addr_match_free(out->src);
+		ir_addr_match_free(out->dst);
+		ir_port_match_free(out->sport);
+		ir_port_match_free(out->dport);
 		memset(out, 0, sizeof(*out));
 		return false;
 	}
