@@ -80,7 +80,7 @@ int frontend_parse(struct diag_ctx *d, struct ast_file *out)
 	return d->errors > errors_before ? -1 : 0;
 }
 
-struct ir_program *frontend_lower(struct diag_ctx *d, const struct ast_file *ast)
+struct ir_program *frontend_lower(struct diag_ctx *d, struct ast_file *ast)
 {
 	return sema_lower(d, ast);
 }

@@ -20,8 +20,9 @@ int frontend_read_file(const char *path, char **buf, size_t *len, const char **w
  * tree is filled even on errors (whatever could be recovered). */
 int frontend_parse(struct diag_ctx *d, struct ast_file *out);
 
-/* Check the tree and lower it. Returns NULL when errors were found. */
-struct ir_program *frontend_lower(struct diag_ctx *d, const struct ast_file *ast);
+/* Check the tree and lower it, releasing its rules (see sema_lower). Returns
+ * NULL when errors were found. */
+struct ir_program *frontend_lower(struct diag_ctx *d, struct ast_file *ast);
 
 /* parse + lower + warnings (shadowed rules, empty policies). NULL on error. */
 struct ir_program *frontend_compile(struct diag_ctx *d);

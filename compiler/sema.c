@@ -15,7 +15,7 @@
 
 struct sema {
 	struct diag_ctx *d;
-	const struct ast_file *ast;
+	struct ast_file *ast;
 	struct ir_program *ir;
 	struct strmap sets; /* name -> index into ir->sets */
 };
@@ -477,6 +477,14 @@ static void lower_policies(struct sema *s)
 		}
 		pol->nrules = (uint32_t)(ir->nrules - pol->first_rule);
 		ir->npolicies++;
+		/* Done with these rules: the IR reuses their memory instead of
+		 * faulting in new pages (a 100,000-rule file's AST is ~100 MB). */
+		struct ast_policy *done = &s->ast->policies[order[k]];
+		for (size_t i = 0; i < done->n; i++)
+			ast_rule_free(&done->rules[i]);
+		free(done->rules);
+		done->rules = NULL;
+		done->n = done->cap = 0;
 	}
 	free(order);
 
@@ -485,7 +493,7 @@ static void lower_policies(struct sema *s)
 		ir->rules[i].text = ir_rule_format(ir, &ir->rules[i]);
 }
 
-struct ir_program *sema_lower(struct diag_ctx *d, const struct ast_file *ast)
+struct ir_program *sema_lower(struct diag_ctx *d, struct ast_file *ast)
 {
 	struct sema s = {.d = d, .ast = ast};
 

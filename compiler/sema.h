@@ -8,6 +8,8 @@
 
 /* Report every semantic error in ast; return the IR, or NULL when any
  * error (syntax errors included) was recorded in d. */
-struct ir_program *sema_lower(struct diag_ctx *d, const struct ast_file *ast);
+/* The rules of ast are released as they are lowered: afterwards the tree
+ * holds its sets and policies without rules (ast_file_free still applies). */
+struct ir_program *sema_lower(struct diag_ctx *d, struct ast_file *ast);
 
 #endif
