@@ -167,7 +167,8 @@ static int run_packet(const struct pipeline *pl, int ncpus, int cpu, const struc
 	__u32 meta_len = ctx_out.data - ctx_out.data_meta;
 	if (meta_len >= sizeof(__u32) && meta_len <= opts.data_size_out) {
 		__u32 flag;
-		memcpy(&flag, out + meta_len - sizeof(flag), sizeof(flag));
+		/* the output starts at data_meta, where accept puts its flag */
+		memcpy(&flag, out, sizeof(flag));
 		v->untracked = flag == UT_META_MAGIC;
 	}
 	v->rule = st.rule;
