@@ -31,7 +31,6 @@
  * path runs for real; replace knows nft and swap. */
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
 #include <getopt.h>
 #include <limits.h>
 #include <net/if.h>
@@ -94,86 +93,38 @@ static int injected(const char *step, char *err, size_t errlen)
 static int read_template(const char *path, const struct objmeta *meta, char **text, size_t *len,
 			 char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	bool found = false;
-	Elf *elf = NULL;
-	size_t shstrndx;
-	int ret = 0;
+	size_t size;
+	int ret = pipeline_read_section(path, UT_NFT_SECTION, text, &size, err, errlen);
 
-	*text = NULL;
 	*len = 0;
-	if (fd < 0) {
-		ret = -errno;
-		say(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-		return ret;
-	}
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx) != 0) {
-		ret = -EINVAL;
-		say(err, errlen, "'%s' is not an ELF object file", path);
-		goto cleanup;
-	}
-	for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn && !found; scn = elf_nextscn(elf, scn)) {
-		const char *name;
-		Elf_Data *data;
-		GElf_Shdr sh;
-
-		if (!gelf_getshdr(scn, &sh))
-			continue;
-		name = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (!name || strcmp(name, UT_NFT_SECTION) != 0)
-			continue;
-		found = true;
-		data = elf_getdata(scn, NULL);
-		if (!data || (data->d_size && !data->d_buf)) {
-			ret = -EINVAL;
-			say(err, errlen, "'%s': cannot read section %s", path, UT_NFT_SECTION);
-			goto cleanup;
-		}
-		*text = malloc(data->d_size + 1);
-		if (!*text) {
-			ret = -ENOMEM;
-			say(err, errlen, "out of memory");
-			goto cleanup;
-		}
-		if (data->d_size)
-			memcpy(*text, data->d_buf, data->d_size);
-		(*text)[data->d_size] = '\0';
-		*len = strlen(*text);
-		if (*len + 1 < data->d_size) {
-			ret = -EINVAL;
-			say(err, errlen, "'%s': section %s is damaged (a NUL byte inside)", path,
-			    UT_NFT_SECTION);
-			goto cleanup;
-		}
-	}
-	if (!found) {
+	if (ret == -ENOENT) {
 		for (size_t i = 0; i < meta->nrules; i++) {
 			if (meta->rules[i].dir == IR_EGRESS) {
-				ret = -EINVAL;
 				say(err, errlen,
 				    "'%s' has egress rules but no %s section (built by an older untrackc?): recompile it",
 				    path, UT_NFT_SECTION);
-				goto cleanup;
+				return -EINVAL;
 			}
 		}
 		*text = strdup("");
 		if (!*text) {
-			ret = -ENOMEM;
 			say(err, errlen, "out of memory");
+			return -ENOMEM;
 		}
+		return 0;
 	}
-cleanup:
-	if (ret) {
+	if (ret)
+		return ret;
+	*len = strlen(*text);
+	if (*len + 1 < size) {
+		say(err, errlen, "'%s': section %s is damaged (a NUL byte inside)", path,
+		    UT_NFT_SECTION);
 		free(*text);
 		*text = NULL;
 		*len = 0;
+		return -EINVAL;
 	}
-	if (elf)
-		elf_end(elf);
-	close(fd);
-	return ret;
+	return 0;
 }
 
 /* How a rebuild of the table differs from the recorded state. */

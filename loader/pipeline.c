@@ -75,21 +75,25 @@ int pipeline_runtime_path(char *buf, size_t size)
 	return 0;
 }
 
-/* The bytes of one ELF section, or NULL. */
-static char *elf_section(const char *path, const char *name, size_t *len, char *err, size_t errlen)
+int pipeline_read_section(const char *path, const char *name, char **bytes, size_t *size, char *err,
+			  size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	Elf *elf = NULL;
-	char *out = NULL;
 	size_t shstrndx;
+	int ret = -ENOENT;
 
+	*bytes = NULL;
+	*size = 0;
 	if (fd < 0) {
+		ret = -errno;
 		fail(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-		return NULL;
+		return ret;
 	}
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx) != 0) {
+		ret = -EINVAL;
 		fail(err, errlen, "'%s' is not an ELF object file", path);
 		goto out;
 	}
@@ -102,18 +106,22 @@ static char *elf_section(const char *path, const char *name, size_t *len, char *
 		if (!sname || strcmp(sname, name) != 0)
 			continue;
 		Elf_Data *data = elf_getdata(scn, NULL);
-		if (!data || !data->d_buf) {
-			fail(err, errlen, "'%s': section %s is empty", path, name);
+		if (!data || (data->d_size && !data->d_buf)) {
+			ret = -EINVAL;
+			fail(err, errlen, "'%s': cannot read section %s", path, name);
 			goto out;
 		}
-		out = malloc(data->d_size + 1);
-		if (!out) {
+		*bytes = malloc(data->d_size + 1);
+		if (!*bytes) {
+			ret = -ENOMEM;
 			fail(err, errlen, "out of memory");
 			goto out;
 		}
-		memcpy(out, data->d_buf, data->d_size);
-		out[data->d_size] = '\0';
-		*len = strnlen(out, data->d_size);
+		if (data->d_size)
+			memcpy(*bytes, data->d_buf, data->d_size);
+		(*bytes)[data->d_size] = '\0';
+		*size = data->d_size;
+		ret = 0;
 		goto out;
 	}
 	fail(err, errlen, "'%s' is not an untrack policy object (no %s section)", path, name);
@@ -121,7 +129,24 @@ out:
 	if (elf)
 		elf_end(elf);
 	close(fd);
-	return out;
+	return ret;
+}
+
+/* The metadata section's text, or NULL with err set. */
+static char *meta_section(const char *path, size_t *len, char *err, size_t errlen)
+{
+	char *raw;
+	size_t size;
+
+	if (pipeline_read_section(path, OBJMETA_SECTION, &raw, &size, err, errlen))
+		return NULL;
+	if (size == 0) {
+		fail(err, errlen, "'%s': section %s is empty", path, OBJMETA_SECTION);
+		free(raw);
+		return NULL;
+	}
+	*len = strnlen(raw, size);
+	return raw;
 }
 
 int pipeline_read_meta_text(const char *policy_path, struct objmeta *meta, char **text, size_t *len,
@@ -134,7 +159,7 @@ int pipeline_read_meta_text(const char *policy_path, struct objmeta *meta, char 
 	memset(meta, 0, sizeof(*meta));
 	*text = NULL;
 	*len = 0;
-	raw = elf_section(policy_path, OBJMETA_SECTION, len, err, errlen);
+	raw = meta_section(policy_path, len, err, errlen);
 	if (!raw)
 		return -EINVAL;
 	ret = objmeta_parse(raw, *len, meta, why, sizeof(why));

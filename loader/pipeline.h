@@ -42,6 +42,12 @@ int pipeline_runtime_path(char *buf, size_t size);
  * message in err. */
 int pipeline_read_meta(const char *policy_path, struct objmeta *meta, char *err, size_t errlen);
 
+/* The bytes of ELF section `name` of an object (malloc'ed, with a NUL
+ * appended; *size excludes it). Returns 0; -ENOENT when the object has no
+ * such section; another -errno when it cannot be read. err says which. */
+int pipeline_read_section(const char *path, const char *name, char **bytes, size_t *size, char *err,
+			  size_t errlen);
+
 /* The same, also returning the metadata text (malloc'ed, NUL-terminated). */
 int pipeline_read_meta_text(const char *policy_path, struct objmeta *meta, char **text, size_t *len,
 			    char *err, size_t errlen);
