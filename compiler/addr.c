@@ -104,3 +104,17 @@ bool prefix_contains(const struct prefix *p, const uint8_t addr[16])
 	uint8_t mask = (uint8_t)(0xff << (8 - rest));
 	return (p->addr[full] & mask) == (addr[full] & mask);
 }
+
+void prefix_widen(struct prefix *acc, const struct prefix *p)
+{
+	unsigned len = acc->len < p->len ? acc->len : p->len, common = 0;
+
+	while (common < len) {
+		unsigned byte = common / 8, bit = 7 - common % 8;
+		if (((acc->addr[byte] ^ p->addr[byte]) >> bit) & 1)
+			break;
+		common++;
+	}
+	acc->len = (uint8_t)common;
+	prefix_normalize(acc);
+}

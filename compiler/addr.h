@@ -49,4 +49,8 @@ int prefix_cmp(const struct prefix *a, const struct prefix *b);
 /* Does prefix p contain address addr (same family)? */
 bool prefix_contains(const struct prefix *p, const uint8_t addr[16]);
 
+/* Shorten acc to the longest prefix that contains both acc and p (same
+ * family). */
+void prefix_widen(struct prefix *acc, const struct prefix *p);
+
 #endif

@@ -41,6 +41,9 @@ void emit_rule_condition(const struct emit_ctx *e, const struct ir_rule *r);
 /* The same for a packet of family fam (FAM_V4 or FAM_V6, one of the rule's
  * families), which the caller has tested. */
 void emit_rule_condition_in(const struct emit_ctx *e, const struct ir_rule *r, uint8_t fam);
+/* The test that st-><field>4 (IPv4) or st-><field>64[] (IPv6) is inside p. */
+void emit_prefix4(FILE *out, const char *field, const struct prefix *p);
+void emit_prefix6(FILE *out, const char *field, const struct prefix *p);
 void emit_linear_body(const struct emit_ctx *e);
 
 /* The table strategy (emit_table.c): file-scope declarations (data,

@@ -11,7 +11,7 @@
 
 #include "emit.h"
 
-static void emit_prefix4(FILE *out, const char *field, const struct prefix *p)
+void emit_prefix4(FILE *out, const char *field, const struct prefix *p)
 {
 	uint32_t net = (uint32_t)p->addr[0] << 24 | (uint32_t)p->addr[1] << 16 |
 		       (uint32_t)p->addr[2] << 8 | p->addr[3];
@@ -27,7 +27,7 @@ static void emit_prefix4(FILE *out, const char *field, const struct prefix *p)
 			field, mask, net);
 }
 
-static void emit_prefix6(FILE *out, const char *field, const struct prefix *p)
+void emit_prefix6(FILE *out, const char *field, const struct prefix *p)
 {
 	const char *and = "";
 
@@ -185,6 +185,17 @@ void emit_rule_condition_in(const struct emit_ctx *e, const struct ir_rule *r, u
 		fputs("st->family == UT_FAM_V6", out);
 	else
 		fputs("1", out);
+	/* The tests are independent reads of the state, so their order is
+	 * free: the ones that reject most packets go first (addresses, then
+	 * ports), and a packet no rule wants leaves each rule after one test. */
+	if (r->src)
+		emit_addr_cond(e, "src", "UT_HAS_SRC", r->src, families);
+	if (r->dst)
+		emit_addr_cond(e, "dst", "UT_HAS_DST", r->dst, families);
+	if (r->dport)
+		emit_port_cond(e, "dport", "UT_HAS_DPORT", r->dport);
+	if (r->sport)
+		emit_port_cond(e, "sport", "UT_HAS_SPORT", r->sport);
 	if (r->proto != IR_PROTO_ANY) {
 		/* an unreadable protocol is 0 in the state: only proto 0 needs the bit */
 		if (r->proto == 0)
@@ -192,14 +203,6 @@ void emit_rule_condition_in(const struct emit_ctx *e, const struct ir_rule *r, u
 		else
 			fprintf(out, " &&\n\t    st->proto == %d", r->proto);
 	}
-	if (r->src)
-		emit_addr_cond(e, "src", "UT_HAS_SRC", r->src, families);
-	if (r->dst)
-		emit_addr_cond(e, "dst", "UT_HAS_DST", r->dst, families);
-	if (r->sport)
-		emit_port_cond(e, "sport", "UT_HAS_SPORT", r->sport);
-	if (r->dport)
-		emit_port_cond(e, "dport", "UT_HAS_DPORT", r->dport);
 	/* likewise type and code: only 0 needs the bit */
 	if (r->icmp_type != IR_ICMP_ANY)
 		fprintf(out, " &&\n\t    %sst->icmp_type == %d",

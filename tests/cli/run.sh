@@ -598,6 +598,49 @@ want_rc 1
 want_diag_at digits.utp 2 error
 end
 
+begin "linear code: each family opens with the prefix that holds every rule's source"
+write guard.utp <<'EOF'
+policy p {
+    deny udp from 10.1.2.0/24 to port 53
+    allow tcp from { 10.1.3.7, 2001:db8:1::/48 } to port 22
+    deny from 2001:db8:2::/48
+}
+EOF
+utc --check --strategy=linear --dump=c guard.utp
+want_rc 0
+want_count out 'No rule below matches a src address outside 10\.1\.2\.0/23\.' 1
+want_count out 'No rule below matches a src address outside 2001:db8::/46\.' 1
+end
+
+begin "linear code: no guard on a field some rule leaves open, negates or takes from a set"
+write noguard.utp <<'EOF'
+set friends { 10.9.0.0/16 }
+policy p {
+    deny udp from 10.1.2.0/24 to port 53
+    deny tcp to port 25
+    allow from not 10.2.0.0/16 to 10.3.0.0/16
+    allow from @friends to 10.3.1.0/24
+}
+EOF
+utc --check --strategy=linear --dump=c noguard.utp
+want_rc 0
+want_no_line out 'src address outside'
+want_no_line out 'dst address outside'
+end
+
+begin "linear code: the guard takes the destination when only it is confined"
+write dstguard.utp <<'EOF'
+policy p {
+    allow from not 10.2.0.0/16 to 192.0.2.0/25
+    allow tcp to 192.0.2.128/25 port 443
+}
+EOF
+utc --check --strategy=linear --dump=c dstguard.utp
+want_rc 0
+want_count out 'No rule below matches a dst address outside 192\.0\.2\.0/24\.' 1
+want_no_line out 'src address outside'
+end
+
 for f in "$TD"/bogons/*; do
 	begin "bogon ${f#"$TD"/} is rejected (exit 1)"
 	utc --check "$f"
