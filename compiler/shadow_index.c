@@ -23,6 +23,13 @@
  *   a coarser cover of larger blocks instead, which still holds every value
  *   it accepts. Any value of r serves as the witness, so r picks, among a
  *   few, the one with the shortest lists to search.
+ * - Keying e on fewer of its fields still files it where r's witness finds
+ *   it, only among more rules. Every combination of block lengths over
+ *   several fields is one more probe for every later rule, while one
+ *   address usually sets rules apart already; so e is first keyed on one
+ *   field, its most specific address (else port) condition, and only where
+ *   that key's list already holds IX_CROWD rules (rules alike in that
+ *   field) on all its fields instead.
  * - Negated conditions are nearly everything, so every witness falls into
  *   them and positive keys would not tell them apart. But when both e and r
  *   negate a field, e covers r there only if what e excludes lies inside
@@ -61,6 +68,9 @@ enum mode { M_NONE, M_POS, M_NEG };
 /* A negated condition whose complement is this small is keyed positively. */
 #define IX_SMALL_COMPLEMENT 4
 #define IX_SMALL_IVS	    8 /* intervals: a cheap bound before computing it */
+/* Rules a list keyed on one field holds before later rules that would
+ * join it are keyed on all their fields instead. */
+#define IX_CROWD	    8
 /* Exact tests per rule in ascending order. Past it, the analysis may name
  * a later cover than the earliest, or miss one: only contrived policies
  * (hundreds of rules that match one witness without covering it, none
@@ -591,9 +601,11 @@ static size_t count_keys(const struct rule_blocks *rb, unsigned fams, const uint
 	return most;
 }
 
-/* File e under every combination of one block per keyed field. */
-static void file_rule(struct shadow_index *ix, const struct rinfo *e, uint32_t id, uint32_t shape,
-		      unsigned fams, const uint8_t mode[NKEYED])
+/* Visit every combination of one block per keyed field: file e under it,
+ * or (with crowd_check) only look whether its list already holds
+ * IX_CROWD rules. Returns true when some list does. */
+static bool file_rule(struct shadow_index *ix, const struct rinfo *e, uint32_t id, uint32_t shape,
+		      unsigned fams, const uint8_t mode[NKEYED], bool crowd_check)
 {
 	const struct rule_blocks *rb = &ix->scratch;
 
@@ -619,7 +631,14 @@ static void file_rule(struct shadow_index *ix, const struct rinfo *e, uint32_t i
 				key_value(&key, k, rb->b[fi][k][at[k]].value);
 				key.len[k] = rb->b[fi][k][at[k]].len;
 			}
-			file_key(ix, shape, &key, id);
+			if (crowd_check) {
+				const struct ix_rec *rec = ix_find(ix, &key);
+
+				if (rec && rec->count >= IX_CROWD)
+					return true;
+			} else {
+				file_key(ix, shape, &key, id);
+			}
 
 			/* odometer */
 			unsigned k = 0;
@@ -629,6 +648,67 @@ static void file_rule(struct shadow_index *ix, const struct rinfo *e, uint32_t i
 				break;
 		}
 	}
+	return false;
+}
+
+/* The field to key e on alone: its address condition with the longest
+ * blocks, else its port condition with the longest blocks; -1 when it has
+ * no positive condition. Blocks are those of the scratch. */
+static int primary_field(const struct shadow_index *ix, unsigned fams, const uint8_t mode[NKEYED])
+{
+	const struct rule_blocks *rb = &ix->scratch;
+	int best = -1;
+	unsigned best_rank = 0;
+
+	for (unsigned k = 0; k < NKEYED; k++) {
+		unsigned shortest = 128;
+
+		if (mode[k] != M_POS)
+			continue;
+		for (unsigned fi = 0; fi < SHADOW_NFAM; fi++) {
+			if (!(fams & (1u << fi)))
+				continue;
+			for (size_t i = 0; i < rb->n[fi][k]; i++) {
+				/* as a share of the width, so families compare */
+				unsigned len = rb->b[fi][k][i].len * 128u / width_of(k, fi);
+
+				if (len < shortest)
+					shortest = len;
+			}
+		}
+		/* addresses first, whatever their length */
+		unsigned rank = (k < 2 ? 256u : 0u) + shortest + 1;
+		if (rank > best_rank) {
+			best_rank = rank;
+			best = (int)k;
+		}
+	}
+	return best;
+}
+
+/* File e keyed on its primary field alone, unless it has a single keyed
+ * field anyway or one of the primary keys is crowded. Returns whether e was
+ * filed. */
+static bool file_primary(struct shadow_index *ix, const struct rinfo *e, uint32_t id,
+			 enum ir_dir dir, unsigned fams, unsigned nontriv,
+			 const uint8_t mode[NKEYED])
+{
+	uint8_t one[NKEYED] = {M_NONE, M_NONE, M_NONE, M_NONE};
+	unsigned keyed = 0;
+	int k = primary_field(ix, fams, mode);
+
+	for (unsigned f = 0; f < NKEYED; f++)
+		keyed += mode[f] != M_NONE;
+	if (k < 0 || keyed < 2)
+		return false;
+	one[k] = M_POS;
+
+	uint32_t code = shape_code(dir, e->proto >= 0, nontriv, one, -1);
+	/* A shape not seen yet has no lists, let alone crowded ones. */
+	if (ix->shape_of[code] && file_rule(ix, e, id, ix->shape_of[code] - 1, fams, one, true))
+		return false;
+	file_rule(ix, e, id, ix_shape(ix, dir, e->proto >= 0, nontriv, one, -1), fams, one, false);
+	return true;
 }
 
 /* How e constrains field k: not at all (or not short of its universe), a
@@ -692,6 +772,8 @@ void shadow_index_add(struct shadow_index *ix, uint32_t id, enum ir_dir dir)
 		nontriv |= F_TYPE;
 	if (e->code >= 0)
 		nontriv |= F_CODE;
+	if (file_primary(ix, e, id, dir, fams, nontriv, mode))
+		return;
 
 	/* Coarsen the field with the most keys until the combinations fit;
 	 * a negative field cannot be coarsened, only left out. */
@@ -722,13 +804,14 @@ void shadow_index_add(struct shadow_index *ix, uint32_t id, enum ir_dir dir)
 		field_keys(ix, e, fams, worst, M_POS, limit[worst]);
 	}
 
-	file_rule(ix, e, id, ix_shape(ix, dir, e->proto >= 0, nontriv, mode, -1), fams, mode);
+	file_rule(ix, e, id, ix_shape(ix, dir, e->proto >= 0, nontriv, mode, -1), fams, mode,
+		  false);
 	if (neg_field >= 0) {
 		/* again without the negated field, for rules that cannot
 		 * probe it */
 		mode[neg_field] = M_NONE;
 		file_rule(ix, e, id, ix_shape(ix, dir, e->proto >= 0, nontriv, mode, neg_field),
-			  fams, mode);
+			  fams, mode, false);
 	}
 }
 

@@ -929,6 +929,57 @@ static void test_index_random(void **state)
 	}
 }
 
+/* Random programs whose rules share a few sources and differ in ports and
+ * destinations: the lists keyed on the source alone fill up, and later
+ * rules are keyed on all their fields. */
+static void test_index_crowded_random(void **state)
+{
+	struct ir_policy pol = {.name = "p"};
+	const char *const srcs[] = {"10.1.2.3", "10.0.0.0/8", "2001:db8::1"};
+	const char *const dsts[] = {"192.0.2.1", "192.0.2.0/24", "2001:db8::2"};
+
+	(void)state;
+	for (int iter = 0; iter < 40; iter++) {
+		struct ir_program p = {.file = "t", .sets = rnd_sets, .nsets = 3};
+		size_t n = 100 + rnd(200);
+
+		p.policies = &pol;
+		p.npolicies = 1;
+		p.rules = calloc(n, sizeof(*p.rules));
+		p.nrules = n;
+		for (size_t i = 0; i < n; i++) {
+			struct ir_rule *r = &p.rules[i];
+
+			if (i && rnd(12) == 0) {
+				widen_rule(r, &p.rules[rnd((unsigned)i)]);
+			} else {
+				struct prefix a = pfx(srcs[rnd(3)]), b = pfx(dsts[rnd(3)]);
+				uint16_t lo = (uint16_t)(1000 + rnd(256));
+				struct ir_range ports = {lo,
+							 (uint16_t)(lo + (rnd(3) ? 0 : rnd(8)))};
+
+				*r = bare(FAM_ALL, rnd(8) ? 17 : 6);
+				r->src = mk_addr(rnd(16) == 0, &a, 1, NULL, 0);
+				if (rnd(6) == 0)
+					r->dst = mk_addr(false, &b, 1, NULL, 0);
+				r->dport = mk_ports(rnd(32) == 0, &ports, 1);
+				if (rnd(8) == 0)
+					r->sport = mk_ports(false, &ports, 1);
+			}
+			r->id = (uint32_t)i;
+			r->dir = rnd(10) ? IR_INGRESS : IR_EGRESS;
+			r->action = (enum ir_action)rnd(4);
+			r->loc.first_line = (int)i + 1;
+		}
+		char *want = brute_force(&p), *got = checked(&p);
+		if (strcmp(want, got) != 0)
+			fail_msg("iteration %d: want\n%s\ngot\n%s", iter, want, got);
+		free(want);
+		free(got);
+		free_program_rules(&p);
+	}
+}
+
 /* A program of n rules for the scale tests, every rule "deny" unless the
  * builder says otherwise. */
 static void scale_program(struct ir_program *p, struct ir_policy *pol, size_t n)
@@ -1097,6 +1148,51 @@ static void test_index_wide(void **state)
 	free_program_rules(&p);
 }
 
+/* Forty rules on one source and forty ports: the first few are keyed on
+ * the source alone, the rest (the source's list being full) on source and
+ * port too. Covers are found on either kind of list, the earliest first. */
+static void test_index_crowded(void **state)
+{
+	struct ir_policy pol = {.name = "p"};
+	struct ir_program p;
+	const size_t n = 46;
+	struct prefix host = pfx("10.0.0.1"), net = pfx("10.0.0.0/8");
+	const struct ir_range seven = {7, 7}, wide = {2000, 3000}, all = {0, 65535};
+
+	(void)state;
+	scale_program(&p, &pol, n);
+	for (size_t i = 0; i < n; i++) {
+		struct ir_rule *r = &p.rules[i];
+		struct ir_range one = {(uint16_t)(1000 + i), (uint16_t)(1000 + i)};
+
+		r->proto = IPPROTO_NUM_UDP;
+		r->src = mk_addr(false, i == 42 ? &net : &host, 1, NULL, 0);
+		if (i < 40)
+			r->dport = mk_ports(false, &one, 1);
+	}
+	/* 41: shadowed by 4, keyed on the source alone */
+	p.rules[40].sport = mk_ports(false, &seven, 1);
+	p.rules[40].dport = mk_ports(false, &(struct ir_range){1003, 1003}, 1);
+	/* 42: shadowed by 31, keyed on both */
+	p.rules[41].sport = mk_ports(false, &seven, 1);
+	p.rules[41].dport = mk_ports(false, &(struct ir_range){1030, 1030}, 1);
+	/* 43: a wide range from 10.0.0.0/8, keyed on its own source block */
+	p.rules[42].dport = mk_ports(false, &wide, 1);
+	/* 44: shadowed by 43 */
+	p.rules[43].dport = mk_ports(false, &(struct ir_range){2500, 2500}, 1);
+	/* 45: every port from the host, shadows nothing before it */
+	p.rules[44].dport = mk_ports(false, &all, 1);
+	/* 46: no port condition, after 45 that needs a readable port */
+	char *want = brute_force(&p), *got = checked(&p);
+
+	assert_string_equal(want, "41: warning\n4: note\n42: warning\n31: note\n"
+				  "44: warning\n43: note\n");
+	assert_string_equal(got, want);
+	free(want);
+	free(got);
+	free_program_rules(&p);
+}
+
 /* Past IX_BUDGET candidates in rule order, the index settles for a cover
  * near the head of each remaining candidate list. Here 2,000 rules match
  * the witness of each later rule without covering it (each leaves out one
@@ -1169,11 +1265,17 @@ static int setup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pairs),	     cmocka_unit_test(test_ir_pairs),
-		cmocka_unit_test(test_programs),     cmocka_unit_test(test_oracle_states),
-		cmocka_unit_test(test_random_pairs), cmocka_unit_test(test_index_random),
-		cmocka_unit_test(test_index_wide),   cmocka_unit_test(test_index_scale),
+		cmocka_unit_test(test_pairs),
+		cmocka_unit_test(test_ir_pairs),
+		cmocka_unit_test(test_programs),
+		cmocka_unit_test(test_oracle_states),
+		cmocka_unit_test(test_random_pairs),
+		cmocka_unit_test(test_index_random),
+		cmocka_unit_test(test_index_wide),
+		cmocka_unit_test(test_index_scale),
 		cmocka_unit_test(test_index_budget),
+		cmocka_unit_test(test_index_crowded),
+		cmocka_unit_test(test_index_crowded_random),
 	};
 
 	if (getenv("TEST_FILTER"))
