@@ -28,9 +28,30 @@ struct ast_addr *ast_set_push(struct ast_set *s)
 	return PUSH(s->items, s->n, s->cap);
 }
 
-struct ast_rule *ast_policy_push(struct ast_policy *p)
+/* The lists of a side, copied into the arena at their exact size. */
+static void side_copy(struct arena *a, struct ast_side *s)
 {
-	return PUSH(p->rules, p->n, p->cap);
+	struct ast_addrs *as = &s->addrs;
+	struct ast_ports *ps = &s->ports;
+
+	as->items = arena_dup(a, as->items, as->n * sizeof(*as->items));
+	as->cap = as->n;
+	for (size_t i = 0; i < as->n; i++) {
+		if (as->items[i].set_name)
+			as->items[i].set_name = arena_strdup(a, as->items[i].set_name);
+	}
+	ps->items = arena_dup(a, ps->items, ps->n * sizeof(*ps->items));
+	ps->cap = ps->n;
+}
+
+void ast_policy_add(struct ast_policy *p, const struct ast_rule *r)
+{
+	struct ast_rule *copy = arena_dup(&p->arena, r, sizeof(*r));
+
+	side_copy(&p->arena, &copy->from);
+	side_copy(&p->arena, &copy->to);
+	XGROW(p->rules, p->n, p->cap);
+	p->rules[p->n++] = copy;
 }
 
 struct ast_set *ast_file_push_set(struct ast_file *f)
@@ -65,6 +86,27 @@ void ast_rule_free(struct ast_rule *r)
 	ast_ports_free(&r->to.ports);
 }
 
+void ast_rule_clear(struct ast_rule *r)
+{
+	struct ast_side *sides[2] = {&r->from, &r->to};
+	struct ast_addrs addrs[2];
+	struct ast_ports ports[2];
+
+	for (unsigned k = 0; k < 2; k++) {
+		for (size_t i = 0; i < sides[k]->addrs.n; i++)
+			free(sides[k]->addrs.items[i].set_name);
+		addrs[k] = (struct ast_addrs){.items = sides[k]->addrs.items,
+					      .cap = sides[k]->addrs.cap};
+		ports[k] = (struct ast_ports){.items = sides[k]->ports.items,
+					      .cap = sides[k]->ports.cap};
+	}
+	memset(r, 0, sizeof(*r));
+	for (unsigned k = 0; k < 2; k++) {
+		sides[k]->addrs = addrs[k];
+		sides[k]->ports = ports[k];
+	}
+}
+
 void ast_set_free(struct ast_set *s)
 {
 	for (size_t i = 0; i < s->n; i++)
@@ -74,11 +116,17 @@ void ast_set_free(struct ast_set *s)
 	memset(s, 0, sizeof(*s));
 }
 
+void ast_policy_free_rules(struct ast_policy *p)
+{
+	free(p->rules);
+	p->rules = NULL;
+	p->n = p->cap = 0;
+	arena_free(&p->arena);
+}
+
 void ast_policy_free(struct ast_policy *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		ast_rule_free(&p->rules[i]);
-	free(p->rules);
+	ast_policy_free_rules(p);
 	free(p->name);
 	memset(p, 0, sizeof(*p));
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "addr.h"
+#include "arena.h"
 #include "loc.h"
 
 enum ast_action { AST_ALLOW, AST_DENY, AST_PASS, AST_LOG };
@@ -95,12 +96,16 @@ struct ast_set {
 	struct ut_loc loc, name_loc;
 };
 
+/* A policy's rules, their lists and names live in its arena: a rule is
+ * built in growable arrays, then copied in at its exact size (ast_policy_add)
+ * and nothing of it is freed alone. */
 struct ast_policy {
 	char *name;
 	bool has_order;
 	struct ast_number order;
-	struct ast_rule *rules;
+	struct ast_rule **rules;
 	size_t n, cap;
+	struct arena arena;
 	bool had_errors; /* rules were dropped for syntax errors */
 	struct ut_loc loc, name_loc;
 };
@@ -117,14 +122,22 @@ struct ast_file {
 struct ast_addr *ast_addrs_push(struct ast_addrs *a);
 struct ast_range *ast_ports_push(struct ast_ports *p);
 struct ast_addr *ast_set_push(struct ast_set *s);
-struct ast_rule *ast_policy_push(struct ast_policy *p);
 struct ast_set *ast_file_push_set(struct ast_file *f);
 struct ast_policy *ast_file_push_policy(struct ast_file *f);
 
+/* Append a copy of r, built with the push helpers, to p's rules; r keeps
+ * what it owns. */
+void ast_policy_add(struct ast_policy *p, const struct ast_rule *r);
+
 void ast_addrs_free(struct ast_addrs *a);
 void ast_ports_free(struct ast_ports *p);
+/* For a rule being built (not one of a policy's): free what it owns. */
 void ast_rule_free(struct ast_rule *r);
+/* Empty a rule being built for the next one, keeping its arrays' memory. */
+void ast_rule_clear(struct ast_rule *r);
 void ast_set_free(struct ast_set *s);
+/* Drop a policy's rules, keeping the rest of it. */
+void ast_policy_free_rules(struct ast_policy *p);
 void ast_policy_free(struct ast_policy *p);
 void ast_file_free(struct ast_file *f);
 

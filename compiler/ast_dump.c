@@ -103,6 +103,6 @@ void ast_dump(const struct ast_file *f, FILE *out)
 		put_loc(out, p->loc);
 		fputc('\n', out);
 		for (size_t k = 0; k < p->n; k++)
-			dump_rule(out, &p->rules[k]);
+			dump_rule(out, p->rules[k]);
 	}
 }

@@ -471,20 +471,15 @@ static void lower_policies(struct sema *s)
 		pol->first_rule = (uint32_t)ir->nrules;
 		for (size_t i = 0; i < ap->n; i++) {
 			struct ir_rule *r = &ir->rules[ir->nrules];
-			if (!lower_rule(s, &ap->rules[i], (uint32_t)ir->npolicies, r))
+			if (!lower_rule(s, ap->rules[i], (uint32_t)ir->npolicies, r))
 				continue;
 			r->id = (uint32_t)ir->nrules++;
 		}
 		pol->nrules = (uint32_t)(ir->nrules - pol->first_rule);
 		ir->npolicies++;
 		/* Done with these rules: the IR reuses their memory instead of
-		 * faulting in new pages (a 100,000-rule file's AST is ~100 MB). */
-		struct ast_policy *done = &s->ast->policies[order[k]];
-		for (size_t i = 0; i < done->n; i++)
-			ast_rule_free(&done->rules[i]);
-		free(done->rules);
-		done->rules = NULL;
-		done->n = done->cap = 0;
+		 * faulting in new pages (a 100,000-rule file's AST is ~50 MB). */
+		ast_policy_free_rules(&s->ast->policies[order[k]]);
 	}
 	free(order);
 

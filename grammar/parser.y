@@ -94,8 +94,7 @@ static void policy_end(struct parse_state *ps, YYLTYPE loc)
 
 static void rule_reset(struct parse_state *ps)
 {
-	ast_rule_free(&ps->rule);
-	memset(&ps->rule, 0, sizeof(ps->rule));
+	ast_rule_clear(&ps->rule);
 	ps->side = NULL;
 	ps->rule_bad = false;
 }
@@ -117,9 +116,8 @@ static void rule_end(struct parse_state *ps, YYLTYPE loc)
 		return;
 	}
 	ps->rule.loc = loc;
-	*ast_policy_push(&ps->policy) = ps->rule;
-	memset(&ps->rule, 0, sizeof(ps->rule));
-	ps->side = NULL;
+	ast_policy_add(&ps->policy, &ps->rule);
+	rule_reset(ps);
 }
 
 static void set_proto(struct parse_state *ps, enum ast_proto_kind kind, YYLTYPE loc)
@@ -405,6 +403,7 @@ icmp_opt:
 void parse_state_cleanup(struct parse_state *ps)
 {
 	parse_abandon(ps);
+	ast_rule_free(&ps->rule);
 }
 
 /* How a token reads in a message: keywords quoted, values by their text. */
