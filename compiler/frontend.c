@@ -65,16 +65,15 @@ out:
 int frontend_parse(struct diag_ctx *d, struct ast_file *out)
 {
 	struct parse_state ps = {.d = d, .file = out};
-	struct scan_extra extra = {.ps = &ps, .line = 1, .column = 1};
+	struct scan_extra extra = {
+		.ps = &ps, .src = d->source, .len = d->source_len, .line = 1, .column = 1};
 	yyscan_t scanner;
 	size_t errors_before = d->errors;
 
 	memset(out, 0, sizeof(*out));
 	if (utp_lex_init_extra(&extra, &scanner))
 		xalloc_die();
-	YY_BUFFER_STATE buf = utp__scan_bytes(d->source, (int)d->source_len, scanner);
 	yyparse(scanner, &ps);
-	utp__delete_buffer(buf, scanner);
 	utp_lex_destroy(scanner);
 	parse_state_cleanup(&ps);
 	return d->errors > errors_before ? -1 : 0;

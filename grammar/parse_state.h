@@ -35,6 +35,8 @@ void parse_state_cleanup(struct parse_state *ps);
 /* Scanner-private position and context. */
 struct scan_extra {
 	struct parse_state *ps;
+	const char *src; /* the input, read from pos up to len */
+	size_t len, pos;
 	int line, column;
 	int last_token; /* suppresses newlines after '{' and ',' and repeats */
 };
