@@ -80,87 +80,136 @@ const char *ir_proto_name(int proto)
 	}
 }
 
-static void put_addr(FILE *out, const struct ir_program *p, const struct ir_addr_match *m)
+/* The canonical text is built for every rule of the file: a plain growing
+ * buffer, not a memory stream and printf, which cost more than the rest of
+ * lowering a rule. */
+struct text {
+	char *buf;
+	size_t len, cap;
+};
+
+static void put_mem(struct text *t, const char *s, size_t n)
+{
+	if (t->cap - t->len <= n) {
+		while (t->cap - t->len <= n)
+			t->cap = t->cap ? t->cap * 2 : 128;
+		t->buf = xreallocarray(t->buf, t->cap, 1);
+	}
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
+	t->buf[t->len] = '\0';
+}
+
+static void put_str(struct text *t, const char *s)
+{
+	put_mem(t, s, strlen(s));
+}
+
+static void put_num(struct text *t, int v)
+{
+	char digits[12];
+	size_t i = sizeof(digits);
+	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+
+	do {
+		digits[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		digits[--i] = '-';
+	put_mem(t, digits + i, sizeof(digits) - i);
+}
+
+static void put_addr(struct text *t, const struct ir_program *p, const struct ir_addr_match *m)
 {
 	char buf[PREFIX_STRLEN];
 	size_t n = m->nprefixes + m->nsets;
 	const char *sep = "";
 
 	if (m->negate)
-		fputs("not ", out);
+		put_str(t, "not ");
 	if (n != 1)
-		fputs("{ ", out);
-	for (size_t i = 0; i < m->nprefixes; i++, sep = ", ")
-		fprintf(out, "%s%s", sep, prefix_format(&m->prefixes[i], buf));
-	for (size_t i = 0; i < m->nsets; i++, sep = ", ")
-		fprintf(out, "%s@%s", sep, p->sets[m->sets[i]].name);
+		put_str(t, "{ ");
+	for (size_t i = 0; i < m->nprefixes; i++, sep = ", ") {
+		put_str(t, sep);
+		put_str(t, prefix_format(&m->prefixes[i], buf));
+	}
+	for (size_t i = 0; i < m->nsets; i++, sep = ", ") {
+		put_str(t, sep);
+		put_str(t, "@");
+		put_str(t, p->sets[m->sets[i]].name);
+	}
 	if (n != 1)
-		fputs(" }", out);
+		put_str(t, " }");
 }
 
-static void put_ports(FILE *out, const struct ir_port_match *m)
+static void put_ports(struct text *t, const struct ir_port_match *m)
 {
 	const char *sep = "";
 
-	fputs("port ", out);
+	put_str(t, "port ");
 	if (m->negate)
-		fputs("not ", out);
+		put_str(t, "not ");
 	if (m->nranges != 1)
-		fputs("{ ", out);
+		put_str(t, "{ ");
 	for (size_t i = 0; i < m->nranges; i++, sep = ", ") {
-		if (m->ranges[i].lo == m->ranges[i].hi)
-			fprintf(out, "%s%u", sep, m->ranges[i].lo);
-		else
-			fprintf(out, "%s%u-%u", sep, m->ranges[i].lo, m->ranges[i].hi);
+		put_str(t, sep);
+		put_num(t, m->ranges[i].lo);
+		if (m->ranges[i].lo != m->ranges[i].hi) {
+			put_str(t, "-");
+			put_num(t, m->ranges[i].hi);
+		}
 	}
 	if (m->nranges != 1)
-		fputs(" }", out);
+		put_str(t, " }");
 }
 
-static void put_side(FILE *out, const struct ir_program *p, const char *kw,
+static void put_side(struct text *t, const struct ir_program *p, const char *kw,
 		     const struct ir_addr_match *a, const struct ir_port_match *ports)
 {
 	if (!a && !ports)
 		return;
-	fprintf(out, " %s", kw);
+	put_str(t, " ");
+	put_str(t, kw);
 	if (a) {
-		fputc(' ', out);
-		put_addr(out, p, a);
+		put_str(t, " ");
+		put_addr(t, p, a);
 	}
 	if (ports) {
-		fputc(' ', out);
-		put_ports(out, ports);
+		put_str(t, " ");
+		put_ports(t, ports);
 	}
 }
 
 /* The canonical form is itself valid policy text that means the same rule. */
 char *ir_rule_format(const struct ir_program *p, const struct ir_rule *r)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
+	struct text t = {0};
 
-	if (!out)
-		xalloc_die();
 	if (r->dir == IR_EGRESS)
-		fputs("egress ", out);
-	fputs(ir_action_name(r->action), out);
+		put_str(&t, "egress ");
+	put_str(&t, ir_action_name(r->action));
 	if (r->proto != IR_PROTO_ANY) {
 		const char *name = ir_proto_name(r->proto);
+
+		put_str(&t, name ? " " : " proto ");
 		if (name)
-			fprintf(out, " %s", name);
+			put_str(&t, name);
 		else
-			fprintf(out, " proto %d", r->proto);
+			put_num(&t, r->proto);
 	}
-	put_side(out, p, "from", r->src, r->sport);
-	put_side(out, p, "to", r->dst, r->dport);
-	if (r->icmp_type != IR_ICMP_ANY)
-		fprintf(out, " type %d", r->icmp_type);
-	if (r->icmp_code != IR_ICMP_ANY)
-		fprintf(out, " code %d", r->icmp_code);
-	if (fclose(out) != 0 || !buf)
-		xalloc_die();
-	return buf;
+	put_side(&t, p, "from", r->src, r->sport);
+	put_side(&t, p, "to", r->dst, r->dport);
+	if (r->icmp_type != IR_ICMP_ANY) {
+		put_str(&t, " type ");
+		put_num(&t, r->icmp_type);
+	}
+	if (r->icmp_code != IR_ICMP_ANY) {
+		put_str(&t, " code ");
+		put_num(&t, r->icmp_code);
+	}
+	/* exactly its size: the texts of every rule stay in memory */
+	return xreallocarray(t.buf, t.len + 1, 1);
 }
 
 static const char *families_name(uint8_t f)
