@@ -26,6 +26,7 @@ static bool block_hull(const struct ir_program *p, uint8_t fam, bool dst, struct
 {
 	bool any = false;
 
+	*hull = (struct prefix){0};
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct ir_rule *r = &p->rules[i];
 		const struct ir_addr_match *m = dst ? r->dst : r->src;
