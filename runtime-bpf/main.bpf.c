@@ -4,8 +4,8 @@
  *
  * This runs for every packet, so it has two parsers. parse_fast takes the
  * common frame (untagged, IPv4 without options or fragmentation or IPv6
- * without extension headers, the L4 header's first bytes present) with one
- * bounds check and straight stores. Everything else goes to parse_slow, a
+ * without extension headers, carrying TCP, UDP or ICMP whose first bytes are
+ * present) with one bounds check and straight stores. Everything else goes to parse_slow, a
  * function of its own, where every byte read is bounds-checked on its own,
  * so a short frame makes only the fields it cuts off unreadable. The two
  * must agree byte for byte on every frame the fast path takes: the kernel
@@ -275,29 +275,34 @@ static __always_inline __u64 ports_in_state_order(__u32 wire)
 }
 
 /* The state's first 16 bytes for an IP header followed directly by its L4
- * header, whose first 4 bytes are in the frame: l4word is those bytes as
- * loaded. Protocols without ports or ICMP fields leave them zero. */
-static __always_inline void put_head(struct ut_state *st, __u32 family, __u32 proto, __u32 l4word,
-				     __u32 icmp_proto, __u64 len)
+ * header, whose first 4 bytes are in the frame (l4word, as loaded). Only
+ * TCP, UDP and ICMP take the fast path, the bulk of any traffic: fewer
+ * protocols are fewer tests for every packet. Returns 0 for the others,
+ * having written nothing. */
+static __always_inline int put_head(struct ut_state *st, __u64 family, __u64 proto, __u32 l4word,
+				    __u32 icmp_proto, __u64 len)
 {
 	__u64 *head = (__u64 *)st;
-	__u64 has = UT_HAS_PROTO | UT_HAS_SRC | UT_HAS_DST, ports = 0, icmp = 0;
+	__u64 has = UT_HAS_PROTO | UT_HAS_SRC | UT_HAS_DST;
 
-	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP) {
-		ports = ports_in_state_order(l4word);
-		has |= UT_HAS_SPORT | UT_HAS_DPORT;
-	} else if (proto == icmp_proto) {
-		icmp = l4word & 0xffff;
-		has |= UT_HAS_TYPE | UT_HAS_CODE;
+	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
+		head[0] = family | (has | UT_HAS_SPORT | UT_HAS_DPORT) << 8 | proto << 16 |
+			  ports_in_state_order(l4word) << 32;
+		head[1] = len << 32;
+		return 1;
 	}
-	head[0] = family | has << 8 | proto << 16 | ports << 32;
-	head[1] = icmp | len << 32;
+	if (proto == icmp_proto) {
+		head[0] = family | (has | UT_HAS_TYPE | UT_HAS_CODE) << 8 | proto << 16;
+		head[1] = (l4word & 0xffff) | len << 32;
+		return 1;
+	}
+	return 0;
 }
 
 /* The common frame, in one bounds check: untagged IPv4 without options or
- * fragmentation, or untagged IPv6 without extension headers, and the L4
- * header's first 4 bytes present. Returns 0 for anything else, which then
- * takes parse_slow. */
+ * fragmentation, or untagged IPv6 without extension headers, carrying TCP,
+ * UDP or ICMP whose first 4 bytes are present. Returns 0 for anything else,
+ * which then takes parse_slow. */
 static __always_inline int parse_fast(const __u8 *data, const __u8 *end, struct ut_state *st)
 {
 	const __u8 *ip = data + ETH_HLEN;
@@ -307,19 +312,21 @@ static __always_inline int parse_fast(const __u8 *data, const __u8 *end, struct 
 		return 0;
 	type = *(__u16 *)(data + 12);
 	if (type == bpf_htons(ETH_P_IP)) {
-		if (ip[0] != 0x45 || (*(__u16 *)(ip + 6) & bpf_htons(0x1fff)))
+		if (ip[0] != 0x45 || (*(__u16 *)(ip + 6) & bpf_htons(0x1fff)) ||
+		    !put_head(st, UT_FAM_V4, ip[9], *(__u32 *)(ip + IPV4_HLEN), IPPROTO_ICMP,
+			      end - data))
 			return 0;
-		put_head(st, UT_FAM_V4, ip[9], *(__u32 *)(ip + IPV4_HLEN), IPPROTO_ICMP,
-			 end - data);
 		set_addr4(st->src64, *(__u32 *)(ip + 12));
 		set_addr4(st->dst64, *(__u32 *)(ip + 16));
 		return 1;
 	}
 	if (type == bpf_htons(ETH_P_IPV6)) {
-		if (ip + IPV6_HLEN + 4 > end || ipv6_is_ext(ip[6]))
+		/* any Next Header but TCP, UDP and ICMPv6 (extension headers
+		 * among them) takes the slow path */
+		if (ip + IPV6_HLEN + 4 > end ||
+		    !put_head(st, UT_FAM_V6, ip[6], *(__u32 *)(ip + IPV6_HLEN), IPPROTO_ICMPV6,
+			      end - data))
 			return 0;
-		put_head(st, UT_FAM_V6, ip[6], *(__u32 *)(ip + IPV6_HLEN), IPPROTO_ICMPV6,
-			 end - data);
 		st->src64[0] = *(__u64 *)(ip + 8);
 		st->src64[1] = *(__u64 *)(ip + 16);
 		st->dst64[0] = *(__u64 *)(ip + 24);
