@@ -410,6 +410,47 @@ int pipeline_load(struct pipeline *pl, const char *policy_path, char *err, size_
 }
 
 /* Pin fd as dir/name. */
+int pipeline_rt_counters(int rt_stats_fd, int state_fd, __u64 out[UT_RT_NR], char *err,
+			 size_t errlen)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct ut_state *st = NULL;
+	__u64 *per_cpu = NULL;
+	__u32 zero = 0;
+	int ret = 0;
+
+	if (ncpus <= 0)
+		return fail(err, errlen, "cannot count the CPUs: %s", strerror(-ncpus)), ncpus;
+	per_cpu = calloc((size_t)ncpus, sizeof(*per_cpu));
+	st = calloc((size_t)ncpus, sizeof(*st));
+	if (!per_cpu || !st) {
+		ret = -ENOMEM;
+		fail(err, errlen, "out of memory");
+		goto out;
+	}
+	for (__u32 i = 0; i < UT_RT_NR; i++) {
+		if (bpf_map_lookup_elem(rt_stats_fd, &i, per_cpu)) {
+			ret = -errno;
+			fail(err, errlen, "cannot read runtime counter %u: %s", i, strerror(errno));
+			goto out;
+		}
+		out[i] = 0;
+		for (int c = 0; c < ncpus; c++)
+			out[i] += per_cpu[c];
+	}
+	if (bpf_map_lookup_elem(state_fd, &zero, st)) {
+		ret = -errno;
+		fail(err, errlen, "cannot read ut_state: %s", strerror(errno));
+		goto out;
+	}
+	for (int c = 0; c < ncpus; c++)
+		out[UT_RT_NO_MATCH] += st[c].no_match;
+out:
+	free(per_cpu);
+	free(st);
+	return ret;
+}
+
 static int pin_one(int fd, const char *dir, const char *name, char *err, size_t errlen)
 {
 	char path[PATH_MAX];

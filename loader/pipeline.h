@@ -52,6 +52,12 @@ int pipeline_read_section(const char *path, const char *name, char **bytes, size
 int pipeline_read_meta_text(const char *policy_path, struct objmeta *meta, char **text, size_t *len,
 			    char *err, size_t errlen);
 
+/* The runtime counters summed over CPUs, from the maps ut_rt_stats and
+ * ut_state (where NO_MATCH is kept, untrack_abi.h). Returns 0, or -errno
+ * with err naming the counter that could not be read. */
+int pipeline_rt_counters(int rt_stats_fd, int state_fd, __u64 out[UT_RT_NR], char *err,
+			 size_t errlen);
+
 /* Load runtime + policy, wire them. On failure everything this call did is
  * undone and err says which step failed. */
 int pipeline_load(struct pipeline *pl, const char *policy_path, char *err, size_t errlen);

@@ -18,6 +18,7 @@
 #include "netdev.h"
 #include "nft.h"
 #include "objmeta.h"
+#include "pipeline.h"
 #include "state.h"
 #include "untrack_abi.h"
 
@@ -378,7 +379,7 @@ int cmd_stats(int argc, char **argv)
 		"      --json    one JSON object\n"
 		"  -h, --help    show this help\n";
 	struct ut_rule_counter *rc = NULL;
-	__u64 *rt = NULL, rt_sum[UT_RT_NR] = {0}, packets_seen = 0;
+	__u64 rt_sum[UT_RT_NR] = {0}, packets_seen = 0;
 	struct show_opts o;
 	struct ut_where w;
 	struct ut_info info;
@@ -387,7 +388,7 @@ int cmd_stats(int argc, char **argv)
 	const struct nft_live_iface *li = NULL;
 	char err[ERRLEN], when[64];
 	size_t egress_rules = 0;
-	int ncpus, rules_fd = -1, rt_fd = -1, lock = -1, status = UT_EXIT_FAIL;
+	int ncpus, rules_fd = -1, rt_fd = -1, state_fd = -1, lock = -1, status = UT_EXIT_FAIL;
 
 	if (parse_show(argc, argv, "stats", usage, true, &o))
 		return UT_EXIT_USAGE;
@@ -414,27 +415,24 @@ int cmd_stats(int argc, char **argv)
 	rules_fd = pinned_map(&w, UT_POLICY_DIR "/" UT_RULE_STATS_MAP, err, sizeof(err));
 	if (rules_fd >= 0)
 		rt_fd = pinned_map(&w, "ut_rt_stats", err, sizeof(err));
-	if (rules_fd < 0 || rt_fd < 0) {
+	if (rt_fd >= 0)
+		state_fd = pinned_map(&w, "ut_state", err, sizeof(err));
+	if (rules_fd < 0 || rt_fd < 0 || state_fd < 0) {
 		ut_error("%s", err);
 		goto cleanup;
 	}
 	rc = calloc((size_t)ncpus, sizeof(*rc));
-	rt = calloc((size_t)ncpus, sizeof(*rt));
-	if (!rc || !rt) {
+	if (!rc) {
 		ut_error("out of memory");
 		goto cleanup;
 	}
-	for (__u32 i = 0; i < UT_RT_NR; i++) {
-		if (bpf_map_lookup_elem(rt_fd, &i, rt)) {
-			ut_error("cannot read runtime counter %s: %s", rt_names[i],
-				 strerror(errno));
-			goto cleanup;
-		}
-		for (int c = 0; c < ncpus; c++)
-			rt_sum[i] += rt[c];
+	if (pipeline_rt_counters(rt_fd, state_fd, rt_sum, err, sizeof(err))) {
+		ut_error("%s", err);
+		goto cleanup;
+	}
+	for (__u32 i = 0; i < UT_RT_NR; i++)
 		if (rt_is_outcome(i))
 			packets_seen += rt_sum[i];
-	}
 
 	/* Egress rules count in the table's named counters PREFIXrID. */
 	for (size_t i = 0; i < meta.nrules; i++)
@@ -531,11 +529,12 @@ int cmd_stats(int argc, char **argv)
 	status = UT_EXIT_OK;
 cleanup:
 	free(rc);
-	free(rt);
 	if (rules_fd >= 0)
 		close(rules_fd);
 	if (rt_fd >= 0)
 		close(rt_fd);
+	if (state_fd >= 0)
+		close(state_fd);
 	nft_live_free(&live);
 	objmeta_free(&meta);
 	close(lock);

@@ -23,7 +23,7 @@
 /* Bumped on any change to this file that changes the meaning or layout of
  * something shared. The loader refuses objects built for another version:
  * each object carries the number it was built with (ut_abi_version below). */
-#define UT_ABI_VERSION 2
+#define UT_ABI_VERSION 3
 
 /* The ELF section holding an object's __u32 ut_abi_version. libbpf turns it
  * into an internal map of that name whose initial value the loader reads. */
@@ -52,9 +52,9 @@
 /* struct ut_state.rule when no rule decided (yet). */
 #define UT_RULE_NONE 0xffffffffu
 
-/* What untrack_main saw of the frame; one per CPU, rewritten whole for every
- * IP packet before the policy runs. Unreadable fields are zero. The policy
- * reads it and writes only .rule.
+/* What untrack_main saw of the frame; one per CPU, rewritten for every IP
+ * packet before the policy runs (all but no_match). Unreadable fields are
+ * zero. The policy reads it and writes only .rule and .no_match.
  *
  * Layout: the fields almost every rule tests sit in the first 8 bytes, so a
  * policy can fetch family/has/proto/nonfirst_fragment as one __u32 and both
@@ -86,9 +86,15 @@ struct ut_state {
 	};
 	__u32 rule; /* deciding rule id, or UT_RULE_NONE; written by the policy */
 	__u32 _pad1;
+	/* The runtime counter NO_MATCH of this CPU: packets no rule decided.
+	 * Kept here, where the policy holds a pointer already, because the
+	 * same count in ut_rt_stats would cost every such packet a second
+	 * map lookup. Never rewritten by untrack_main; readers add it to
+	 * ut_rt_stats[UT_RT_NO_MATCH] (which stays zero). */
+	__u64 no_match;
 };
 
-_Static_assert(sizeof(struct ut_state) == 56, "ut_state layout is ABI");
+_Static_assert(sizeof(struct ut_state) == 64, "ut_state layout is ABI");
 /* untrack_main writes bytes 0..15 as two __u64 words. */
 _Static_assert(__builtin_offsetof(struct ut_state, has) == 1, "ut_state layout is ABI");
 _Static_assert(__builtin_offsetof(struct ut_state, proto) == 2, "ut_state layout is ABI");
@@ -102,6 +108,7 @@ _Static_assert(__builtin_offsetof(struct ut_state, pkt_len) == 12, "ut_state lay
 _Static_assert(__builtin_offsetof(struct ut_state, src) == 16, "ut_state layout is ABI");
 _Static_assert(__builtin_offsetof(struct ut_state, dst) == 32, "ut_state layout is ABI");
 _Static_assert(__builtin_offsetof(struct ut_state, rule) == 48, "ut_state layout is ABI");
+_Static_assert(__builtin_offsetof(struct ut_state, no_match) == 56, "ut_state layout is ABI");
 
 /* ------------------------------------------------------------ tail calls */
 
@@ -142,17 +149,18 @@ struct ut_mark_config {
 
 /* ------------------------------------------------------------ counters */
 
-/* Runtime counters (ut_rt_stats, per CPU, __u64 each). Every packet that
- * reaches untrack_main ends in exactly one of the outcome counters NON_IP,
- * NO_POLICY, NO_MATCH, PASSED, ACCEPTED, DROPPED or DECIDE_FAILED, so their
- * sum is the packet count (no separate counter: one less write per packet).
- * The others count events on the way. X(enum suffix, name for display). */
+/* Runtime counters (ut_rt_stats, per CPU, __u64 each; NO_MATCH alone is
+ * kept in struct ut_state.no_match). Every packet that reaches untrack_main
+ * ends in exactly one of the outcome counters NON_IP, NO_POLICY, NO_MATCH,
+ * PASSED, ACCEPTED, DROPPED or DECIDE_FAILED, so their sum is the packet
+ * count (no separate counter: one less write per packet). The others count
+ * events on the way. X(enum suffix, name for display). */
 #define UT_RT_COUNTERS(X)                                                                          \
 	X(NON_IP, "non_ip")		    /* not IPv4/IPv6: passed, no policy */                 \
 	X(TRUNCATED, "truncated")	    /* IP, some field cut off by the frame end */          \
 	X(UNLOCATABLE, "unlocatable")	    /* IPv4 IHL < 5 or IPv6 extension chain too deep */    \
 	X(NO_POLICY, "no_policy")	    /* tail call to the policy failed: passed */           \
-	X(NO_MATCH, "no_match")		    /* policy: no rule decided: passed */                  \
+	X(NO_MATCH, "no_match")		    /* policy: no rule decided: passed; see no_match */    \
 	X(PASSED, "passed")		    /* policy: a pass rule decided */                      \
 	X(ACCEPTED, "accepted")		    /* untrack_accept ran */                               \
 	X(DROPPED, "dropped")		    /* untrack_drop ran */                                 \
@@ -572,7 +580,7 @@ static __always_inline int ut_decide(struct xdp_md *ctx, struct ut_state *st, vo
 	 * epilogue, which would multiply the tail-call sites. */
 	barrier_var(verdict);
 	if (verdict == UT_VERDICT_NONE) {
-		ut_rt_count(UT_RT_NO_MATCH);
+		st->no_match += 1;
 		return XDP_PASS;
 	}
 	ut_rule_count(rule_stats, rule, st);

@@ -413,6 +413,8 @@ run_ut stats "$RIF" --json
 want_rc "$RC" 0 "stats --json"
 want "$(jq '[.runtime | .non_ip, .no_policy, .no_match, .passed, .accepted, .dropped, .decide_failed] | add' <<<"$OUT")" = \
 	"$(jq .packets <<<"$OUT")" "outcome counters add up to the packets seen"
+# kept in ut_state, not ut_rt_stats: the tracked flows above match no rule
+want "$(jq '.runtime.no_match > 0' <<<"$OUT")" = true "packets no rule decided are counted"
 want "$(jq '.runtime.dropped' <<<"$OUT")" = "$(jq '[.rules[] | select(.action == "deny") | .packets] | add' <<<"$OUT")" "dropped = the deny rules' packets"
 want "$(jq -r '.rules[] | select(.direction == "egress") | .counted_in' <<<"$OUT")" = nftables "egress rules are counted in nftables, not XDP"
 want "$(jq -r '.rules[0] | [.policy, .line, .action, .text] | @tsv' <<<"$OUT")" = \

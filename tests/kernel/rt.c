@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <bpf/bpf.h>
@@ -199,22 +200,33 @@ int rt_state_read(struct rt *rt, struct ut_state *out)
 	return pcpu_read(rt, rt->state_fd, 0, out, sizeof(*out));
 }
 
+/* Everything but no_match, the NO_MATCH counter, which lives on. */
 int rt_state_poison(struct rt *rt, uint8_t byte)
 {
+	struct ut_state *v = rt->pcpu_buf;
 	uint32_t key = 0;
 
-	memset(rt->pcpu_buf, byte, (size_t)rt->ncpus * 64);
-	return bpf_map_update_elem(rt->state_fd, &key, rt->pcpu_buf, BPF_ANY) ? -errno : 0;
+	if (bpf_map_lookup_elem(rt->state_fd, &key, v))
+		return -errno;
+	for (int i = 0; i < rt->ncpus; i++)
+		memset(&v[i], byte, offsetof(struct ut_state, no_match));
+	return bpf_map_update_elem(rt->state_fd, &key, v, BPF_ANY) ? -errno : 0;
 }
 
 int rt_counters_read(struct rt *rt, uint64_t out[UT_RT_NR])
 {
-	for (uint32_t i = 0; i < UT_RT_NR; i++) {
-		int err = pcpu_read(rt, rt->stats_fd, i, &out[i], sizeof(out[i]));
+	struct ut_state st;
+	int err;
 
+	for (uint32_t i = 0; i < UT_RT_NR; i++) {
+		err = pcpu_read(rt, rt->stats_fd, i, &out[i], sizeof(out[i]));
 		if (err)
 			return err;
 	}
+	err = pcpu_read(rt, rt->state_fd, 0, &st, sizeof(st));
+	if (err)
+		return err;
+	out[UT_RT_NO_MATCH] += st.no_match;
 	return 0;
 }
 

@@ -50,6 +50,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -690,9 +691,13 @@ static int state_poison(struct kernel *k, uint8_t byte)
 	struct ut_state *v = k->pcpu;
 	uint32_t zero = 0;
 
-	memset(k->pcpu, byte, (size_t)k->ncpus * 64);
-	for (int i = 0; i < k->ncpus; i++)
+	if (bpf_map_lookup_elem(k->pl.state_fd, &zero, v))
+		return -errno;
+	/* all but no_match, the NO_MATCH counter, which lives on */
+	for (int i = 0; i < k->ncpus; i++) {
+		memset(&v[i], byte, offsetof(struct ut_state, no_match));
 		v[i].rule = UT_RULE_NONE;
+	}
 	return bpf_map_update_elem(k->pl.state_fd, &zero, k->pcpu, BPF_ANY) ? -errno : 0;
 }
 
@@ -747,11 +752,18 @@ static int rule_counter(struct kernel *k, uint32_t rule, struct ut_rule_counter 
 
 static int rt_counters(struct kernel *k, uint64_t out[UT_RT_NR])
 {
+	struct ut_state st;
+	int err;
+
 	for (uint32_t i = 0; i < UT_RT_NR; i++) {
-		int err = pcpu_read(k, k->pl.rt_stats_fd, i, &out[i], sizeof(out[i]));
+		err = pcpu_read(k, k->pl.rt_stats_fd, i, &out[i], sizeof(out[i]));
 		if (err)
 			return err;
 	}
+	err = pcpu_read(k, k->pl.state_fd, 0, &st, sizeof(st));
+	if (err)
+		return err;
+	out[UT_RT_NO_MATCH] += st.no_match; /* kept in the state, untrack_abi.h */
 	return 0;
 }
 
