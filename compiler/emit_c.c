@@ -184,7 +184,14 @@ void emit_c(const struct ir_program *p, const struct emit_options *o, FILE *out)
 		emit_table_main(&e, table);
 		break;
 	}
-	fputs("\tgoto decide;\ndecide:\n"
+	/* The linear body jumps to no_match itself; the table body leaves an
+	 * empty verdict to ut_decide. A policy without ingress rules jumps to
+	 * neither, hence the attributes. */
+	if (strategy == EMIT_TABLE)
+		fputs("\tgoto decide;\n", out);
+	else
+		fputs("no_match: __attribute__((unused));\n\treturn ut_no_match(st);\n", out);
+	fputs("decide: __attribute__((unused));\n"
 	      "\treturn ut_decide(ctx, st, &ut_rule_stats, verdict, rule);\n}\n",
 	      out);
 }

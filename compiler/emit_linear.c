@@ -70,7 +70,7 @@ static void emit_guard(const struct emit_ctx *e, uint8_t fam)
 		emit_prefix4(e->out, field, hull);
 	else
 		emit_prefix6(e->out, field, hull);
-	fputs("))\n\t\tgoto decide;\n", e->out);
+	fputs("))\n\t\tgoto no_match;\n", e->out);
 }
 
 static void emit_rules(const struct emit_ctx *e, uint8_t fam)
@@ -126,5 +126,5 @@ void emit_linear_body(const struct emit_ctx *e)
 	fputs("\t} else {\n", e->out);
 	emit_guard(e, FAM_V6);
 	emit_rules(e, FAM_V6);
-	fputs("\t}\n", e->out);
+	fputs("\t}\n\tgoto no_match;\n", e->out);
 }

@@ -1225,8 +1225,9 @@ static void emit_check(FILE *out, const struct table *t, bool global)
 {
 	fprintf(out,
 		"\n/* Does rule id match the packet? Its verdict, or 0 (log rules are\n"
-		" * logged here and return 0). */\n"
-		"static __always_inline int ut_check_body(struct xdp_md *ctx, struct ut_state *st, "
+		" * logged here and return 0). Unused when no rule tests the packet. */\n"
+		"static __always_inline __attribute__((unused)) int\n"
+		"ut_check_body(struct xdp_md *ctx, struct ut_state *st, "
 		"__u32 id)\n{\n"
 		"\tconst volatile struct ut_tr *r;\n\n"
 		"\tif (!ctx || !st)\n\t\treturn 0;\n"

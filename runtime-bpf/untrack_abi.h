@@ -562,6 +562,14 @@ static __always_inline void ut_log_emit(struct xdp_md *ctx, const struct ut_stat
 	ut_rt_count(UT_RT_LOG_EMITTED);
 }
 
+/* The end of a policy for a packet no rule decided: count it (in the state,
+ * see no_match) and let it pass. */
+static __always_inline int ut_no_match(struct ut_state *st)
+{
+	st->no_match += 1;
+	return XDP_PASS;
+}
+
 /* How a policy's evaluation ended (the argument of ut_decide). */
 #define UT_VERDICT_NONE	  0 /* no rule decided */
 #define UT_VERDICT_PASS	  1
@@ -579,10 +587,8 @@ static __always_inline int ut_decide(struct xdp_md *ctx, struct ut_state *st, vo
 	/* Keep clang from threading constant verdicts into copies of this
 	 * epilogue, which would multiply the tail-call sites. */
 	barrier_var(verdict);
-	if (verdict == UT_VERDICT_NONE) {
-		st->no_match += 1;
-		return XDP_PASS;
-	}
+	if (verdict == UT_VERDICT_NONE)
+		return ut_no_match(st);
 	ut_rule_count(rule_stats, rule, st);
 	st->rule = rule;
 	if (verdict == UT_VERDICT_ACCEPT) {
