@@ -895,14 +895,18 @@ static char *checked(const struct ir_program *p)
 	return buf;
 }
 
-static void test_index_random(void **state)
+/* iters random programs of min_rules + rnd(span) rules, each rule drawn by
+ * fill (given its index), checked against the brute force. One rule in
+ * egress_one_in is egress. */
+static void check_random_programs(int iters, size_t min_rules, unsigned span,
+				  unsigned egress_one_in,
+				  void (*fill)(struct ir_program *p, size_t i))
 {
 	struct ir_policy pol = {.name = "p"};
 
-	(void)state;
-	for (int iter = 0; iter < 150; iter++) {
+	for (int iter = 0; iter < iters; iter++) {
 		struct ir_program p = {.file = "t", .sets = rnd_sets, .nsets = 3};
-		size_t n = 20 + rnd(150);
+		size_t n = min_rules + rnd(span);
 
 		p.policies = &pol;
 		p.npolicies = 1;
@@ -911,12 +915,9 @@ static void test_index_random(void **state)
 		for (size_t i = 0; i < n; i++) {
 			struct ir_rule *r = &p.rules[i];
 
-			if (i && rnd(3) == 0)
-				widen_rule(r, &p.rules[rnd((unsigned)i)]);
-			else
-				rnd_rule(r);
+			fill(&p, i);
 			r->id = (uint32_t)i;
-			r->dir = rnd(5) ? IR_INGRESS : IR_EGRESS;
+			r->dir = rnd(egress_one_in) ? IR_INGRESS : IR_EGRESS;
 			r->action = (enum ir_action)rnd(4);
 			r->loc.first_line = (int)i + 1;
 		}
@@ -929,55 +930,50 @@ static void test_index_random(void **state)
 	}
 }
 
-/* Random programs whose rules share a few sources and differ in ports and
- * destinations: the lists keyed on the source alone fill up, and later
- * rules are keyed on all their fields. */
+static void fill_random(struct ir_program *p, size_t i)
+{
+	if (i && rnd(3) == 0)
+		widen_rule(&p->rules[i], &p->rules[rnd((unsigned)i)]);
+	else
+		rnd_rule(&p->rules[i]);
+}
+
+static void test_index_random(void **state)
+{
+	(void)state;
+	check_random_programs(150, 20, 150, 5, fill_random);
+}
+
+/* Rules that share a few sources and differ in ports and destinations:
+ * the lists keyed on the source alone fill up, and later rules are keyed
+ * on all their fields. */
+static void fill_crowded(struct ir_program *p, size_t i)
+{
+	static const char *const srcs[] = {"10.1.2.3", "10.0.0.0/8", "2001:db8::1"};
+	static const char *const dsts[] = {"192.0.2.1", "192.0.2.0/24", "2001:db8::2"};
+	struct ir_rule *r = &p->rules[i];
+
+	if (i && rnd(12) == 0) {
+		widen_rule(r, &p->rules[rnd((unsigned)i)]);
+		return;
+	}
+	struct prefix a = pfx(srcs[rnd(3)]), b = pfx(dsts[rnd(3)]);
+	uint16_t lo = (uint16_t)(1000 + rnd(256));
+	struct ir_range ports = {lo, (uint16_t)(lo + (rnd(3) ? 0 : rnd(8)))};
+
+	*r = bare(FAM_ALL, rnd(8) ? 17 : 6);
+	r->src = mk_addr(rnd(16) == 0, &a, 1, NULL, 0);
+	if (rnd(6) == 0)
+		r->dst = mk_addr(false, &b, 1, NULL, 0);
+	r->dport = mk_ports(rnd(32) == 0, &ports, 1);
+	if (rnd(8) == 0)
+		r->sport = mk_ports(false, &ports, 1);
+}
+
 static void test_index_crowded_random(void **state)
 {
-	struct ir_policy pol = {.name = "p"};
-	const char *const srcs[] = {"10.1.2.3", "10.0.0.0/8", "2001:db8::1"};
-	const char *const dsts[] = {"192.0.2.1", "192.0.2.0/24", "2001:db8::2"};
-
 	(void)state;
-	for (int iter = 0; iter < 40; iter++) {
-		struct ir_program p = {.file = "t", .sets = rnd_sets, .nsets = 3};
-		size_t n = 100 + rnd(200);
-
-		p.policies = &pol;
-		p.npolicies = 1;
-		p.rules = calloc(n, sizeof(*p.rules));
-		p.nrules = n;
-		for (size_t i = 0; i < n; i++) {
-			struct ir_rule *r = &p.rules[i];
-
-			if (i && rnd(12) == 0) {
-				widen_rule(r, &p.rules[rnd((unsigned)i)]);
-			} else {
-				struct prefix a = pfx(srcs[rnd(3)]), b = pfx(dsts[rnd(3)]);
-				uint16_t lo = (uint16_t)(1000 + rnd(256));
-				struct ir_range ports = {lo,
-							 (uint16_t)(lo + (rnd(3) ? 0 : rnd(8)))};
-
-				*r = bare(FAM_ALL, rnd(8) ? 17 : 6);
-				r->src = mk_addr(rnd(16) == 0, &a, 1, NULL, 0);
-				if (rnd(6) == 0)
-					r->dst = mk_addr(false, &b, 1, NULL, 0);
-				r->dport = mk_ports(rnd(32) == 0, &ports, 1);
-				if (rnd(8) == 0)
-					r->sport = mk_ports(false, &ports, 1);
-			}
-			r->id = (uint32_t)i;
-			r->dir = rnd(10) ? IR_INGRESS : IR_EGRESS;
-			r->action = (enum ir_action)rnd(4);
-			r->loc.first_line = (int)i + 1;
-		}
-		char *want = brute_force(&p), *got = checked(&p);
-		if (strcmp(want, got) != 0)
-			fail_msg("iteration %d: want\n%s\ngot\n%s", iter, want, got);
-		free(want);
-		free(got);
-		free_program_rules(&p);
-	}
+	check_random_programs(40, 100, 200, 10, fill_crowded);
 }
 
 /* A program of n rules for the scale tests, every rule "deny" unless the
