@@ -172,6 +172,10 @@ sed 's/^/  /' "$scratch/events"
 
 step "Detach: nothing left behind"
 inr "$untrack" detach "$RIF"
-printf '  XDP on %s: %s\n' "$RIF" "$(nr ip -d link show dev "$RIF" | grep -q xdp && echo yes || echo none)"
-printf '  nftables table inet untrack: %s\n' "$(nr nft list tables | grep -q 'inet untrack' && echo yes || echo none)"
+# Whole outputs first: under pipefail, `cmd | grep -q` fails when grep
+# exits before cmd has written everything (SIGPIPE).
+link=$(nr ip -d link show dev "$RIF")
+tables=$(nr nft list tables)
+printf '  XDP on %s: %s\n' "$RIF" "$(grep -q xdp <<<"$link" && echo yes || echo none)"
+printf '  nftables table inet untrack: %s\n' "$(grep -q 'inet untrack' <<<"$tables" && echo yes || echo none)"
 printf '  untrack status: %s\n' "$(nr "$untrack" status)"

@@ -418,8 +418,11 @@ flow "after the set edit: fd00:200::3 is in @empty6" udp fd00:200::3 0 no "deny6
 begin "log rules count every packet; their shared limit is 100/second, burst 100"
 before=$(rule_count log6001)
 inh "$NFTSEND" 10.200.0.1 10.200.0.2 udp --dport 6001 --count 300
-inh nft list limit inet untrack i0_log | grep -q 'rate 100/second burst 100 packets' ||
-	problem "the limit is not 100/second, burst 100"
+# The whole listing first: under pipefail, `nft ... | grep -q` fails when
+# grep exits before nft has written its last line (SIGPIPE).
+limit=$(inh nft list limit inet untrack i0_log 2>&1)
+grep -q 'rate 100/second burst 100 packets' <<<"$limit" ||
+	problem "the limit is not 100/second, burst 100: $(tr '\n\t' '  ' <<<"$limit")"
 after=$(rule_count log6001)
 if [[ $before =~ ^[0-9]+$ && $after =~ ^[0-9]+$ ]]; then
 	want "$((after - before))" 300 "counter of the log rule"
