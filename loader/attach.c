@@ -848,7 +848,6 @@ cleanup:
 
 int cmd_replace(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {0}};
 	struct pipeline pl = {0};
 	struct ut_where w;
 	struct swap s = {.w = &w, .old_policy_fd = -1};
@@ -857,23 +856,17 @@ int cmd_replace(int argc, char **argv)
 	struct objmeta meta;
 	char err[ERRLEN], undo_err[ERRLEN], *egress = NULL;
 	size_t egress_len = 0;
-	int c, ret, ifindex, lock = -1, status;
+	int ret, ifindex, lock = -1, status;
 	bool prepared = false;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs("Usage: untrack replace IFACE POLICY.o\n"
-			      "Swap the policy on an interface atomically: every packet runs the old or\n"
-			      "the new policy. Sets start from the new object's contents; rule counters\n"
-			      "start from zero (they belong to the policy object).\n",
-			      stdout);
-			return UT_EXIT_OK;
-		}
-		ut_error("unknown option '%s' for replace", argv[optind - 1]);
-		return UT_EXIT_USAGE;
-	}
+	status = ut_help_only_options(
+		argc, argv, "replace",
+		"Usage: untrack replace IFACE POLICY.o\n"
+		"Swap the policy on an interface atomically: every packet runs the old or\n"
+		"the new policy. Sets start from the new object's contents; rule counters\n"
+		"start from zero (they belong to the policy object).\n");
+	if (status >= 0)
+		return status;
 	if (argc - optind != 2) {
 		ut_error("replace needs an interface and a policy object");
 		return UT_EXIT_USAGE;
@@ -966,28 +959,21 @@ static int pinned_fd(const struct ut_where *w, const char *name)
 
 int cmd_detach(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {0}};
 	struct ut_where w;
 	struct ut_info info;
 	char err[ERRLEN];
-	int c, ifindex, lock = -1, main_fd = -1, tc_fd = -1, status;
+	int ifindex, lock = -1, main_fd = -1, tc_fd = -1, status;
 	bool clean = true;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs("Usage: untrack detach IFACE\n"
-			      "Remove untrack from an interface: XDP, the TC filter (and the clsact qdisc\n"
-			      "if untrack created it and nothing else uses it), the interface's part of\n"
-			      "the nftables table (the table with the last one), the pins. Detaching\n"
-			      "where nothing is attached succeeds with a note.\n",
-			      stdout);
-			return UT_EXIT_OK;
-		}
-		ut_error("unknown option '%s' for detach", argv[optind - 1]);
-		return UT_EXIT_USAGE;
-	}
+	status = ut_help_only_options(
+		argc, argv, "detach",
+		"Usage: untrack detach IFACE\n"
+		"Remove untrack from an interface: XDP, the TC filter (and the clsact qdisc\n"
+		"if untrack created it and nothing else uses it), the interface's part of\n"
+		"the nftables table (the table with the last one), the pins. Detaching\n"
+		"where nothing is attached succeeds with a note.\n");
+	if (status >= 0)
+		return status;
 	if (argc - optind != 1) {
 		ut_error("detach needs an interface");
 		return UT_EXIT_USAGE;

@@ -17,6 +17,12 @@ __attribute__((format(printf, 1, 2))) void ut_error(const char *fmt, ...);
  * not a failure (nothing to do, a program left in place). */
 __attribute__((format(printf, 1, 2))) void ut_note(const char *fmt, ...);
 
+/* The options of a command that takes none but --help: on --help prints
+ * usage to stdout. Returns -1 to go on (optind at the first operand), else
+ * the exit status: UT_EXIT_OK after the help, UT_EXIT_USAGE after an
+ * unknown option (reported). */
+int ut_help_only_options(int argc, char **argv, const char *cmd, const char *usage);
+
 /* A JSON string literal for s. */
 void ut_json_string(FILE *out, const char *s);
 

@@ -1,6 +1,7 @@
 /* untrack: wires untrack policy objects into the kernel. One binary, one
  * command per job, like ip(8) and bpftool(8). */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -39,6 +40,24 @@ void ut_note(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int ut_help_only_options(int argc, char **argv, const char *cmd, const char *usage)
+{
+	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {0}};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	c = getopt_long(argc, argv, ":h", longopts, NULL);
+	if (c == -1)
+		return -1;
+	if (c == 'h') {
+		fputs(usage, stdout);
+		return UT_EXIT_OK;
+	}
+	ut_error("unknown option '%s' for %s", argv[optind - 1], cmd);
+	return UT_EXIT_USAGE;
 }
 
 bool ut_verbose(void)
