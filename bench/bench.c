@@ -27,7 +27,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,20 +103,6 @@ static void die(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fputc('\n', stderr);
 	exit(1);
-}
-
-static int pin_cpu(void)
-{
-	cpu_set_t set;
-	int c = sched_getcpu();
-
-	if (c < 0)
-		c = 0;
-	CPU_ZERO(&set);
-	CPU_SET(c, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		return -errno;
-	return c;
 }
 
 static double now_ns(void)
@@ -573,7 +558,7 @@ int main(int argc, char **argv)
 	if (!out)
 		die("cannot write %s", outpath);
 	ncpus = libbpf_num_possible_cpus();
-	cpu = pin_cpu();
+	cpu = pipeline_pin_cpu();
 	if (ncpus <= 0 || cpu < 0)
 		die("%s", "cannot pin to a CPU");
 

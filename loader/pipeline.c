@@ -1,6 +1,7 @@
 #include "pipeline.h"
 
 #include <dirent.h>
+#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -410,6 +411,20 @@ int pipeline_load(struct pipeline *pl, const char *policy_path, char *err, size_
 }
 
 /* Pin fd as dir/name. */
+int pipeline_pin_cpu(void)
+{
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+
+	if (cpu < 0)
+		cpu = 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return -errno;
+	return cpu;
+}
+
 int pipeline_rt_counters(int rt_stats_fd, int state_fd, __u64 out[UT_RT_NR], char *err,
 			 size_t errlen)
 {

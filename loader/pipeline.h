@@ -52,6 +52,11 @@ int pipeline_read_section(const char *path, const char *name, char **bytes, size
 int pipeline_read_meta_text(const char *policy_path, struct objmeta *meta, char **text, size_t *len,
 			    char *err, size_t errlen);
 
+/* Test runs (BPF_PROG_TEST_RUN) execute on the calling CPU: keep the calling
+ * thread on the CPU it runs on, so that it reads that CPU's slot of the
+ * per-CPU maps afterwards. Returns the CPU, or -errno. */
+int pipeline_pin_cpu(void);
+
 /* The runtime counters summed over CPUs, from the maps ut_rt_stats and
  * ut_state (where NO_MATCH is kept, untrack_abi.h). Returns 0, or -errno
  * with err naming the counter that could not be read. */

@@ -8,7 +8,6 @@
 #define PCAP_DONT_INCLUDE_PCAP_BPF_H
 #include <pcap/pcap.h>
 #include <pcap/dlt.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,22 +91,6 @@ static int parse(int argc, char **argv, struct replay_opts *o)
 	o->policy = argv[optind];
 	o->capture = argv[optind + 1];
 	return 0;
-}
-
-/* Test runs execute on the calling CPU: stay on one, and read that CPU's
- * slot of per-CPU maps. */
-static int pin_cpu(void)
-{
-	cpu_set_t set;
-	int cpu = sched_getcpu();
-
-	if (cpu < 0)
-		cpu = 0;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		return -errno;
-	return cpu;
 }
 
 static int reset_state(const struct pipeline *pl, int ncpus)
@@ -268,7 +251,7 @@ int cmd_replay(int argc, char **argv)
 		goto out_pcap;
 	}
 	ncpus = libbpf_num_possible_cpus();
-	cpu = pin_cpu();
+	cpu = pipeline_pin_cpu();
 	if (ncpus <= 0 || cpu < 0) {
 		ut_error("cannot pin to one CPU for the test runs: %s",
 			 strerror(cpu < 0 ? -cpu : -ncpus));

@@ -42,7 +42,6 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <libgen.h>
-#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -658,20 +657,6 @@ struct kres {
 	bool untracked, frame_intact;
 	struct ut_state st;
 };
-
-static int pin_cpu(void)
-{
-	cpu_set_t set;
-	int cpu = sched_getcpu();
-
-	if (cpu < 0)
-		cpu = 0;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		return -errno;
-	return cpu;
-}
 
 /* Per-CPU values come as ncpus slots, each rounded up to 8 bytes. */
 static int pcpu_read(struct kernel *k, int fd, uint32_t key, void *out, size_t size)
@@ -1404,7 +1389,7 @@ int main(int argc, char **argv)
 	}
 	libbpf_set_print(quiet_libbpf);
 	k.ncpus = libbpf_num_possible_cpus();
-	k.cpu = pin_cpu();
+	k.cpu = pipeline_pin_cpu();
 	if (k.ncpus <= 0 || k.cpu < 0 || k.cpu >= k.ncpus) {
 		fprintf(stderr, "difftest: cannot pin to one CPU\n");
 		printf("0 passed, 1 failed\n");
