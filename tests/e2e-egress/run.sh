@@ -15,6 +15,7 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SUITE=e2e-egress
 # shellcheck source=tests/e2e/lib.sh
 source "$root/tests/e2e/lib.sh"
 
@@ -24,29 +25,8 @@ EXCHANGE=$root/build/e2e-egress/utexchange
 POL=$root/tests/e2e-egress/policies
 export LC_ALL=C
 
-cannot()
-{
-	if [[ ${CI:-} == true ]]; then
-		echo "e2e-egress: cannot run under CI=true: $1"
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-	echo "e2e-egress: skipped: $1"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 0
-}
-
-for f in "$UNTRACK" "$UNTRACKC" "$EXCHANGE" "$root/build/runtime/untrack_runtime.bpf.o"; do
-	if [[ ! -e $f ]]; then
-		echo "e2e-egress: $f is missing (make e2e-egress builds it)" >&2
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-done
-[[ $(id -u) == 0 ]] || cannot "needs root (network namespaces, XDP, nftables)"
-for tool in ip nft conntrack jq nsenter timeout llvm-objcopy; do
-	command -v "$tool" >/dev/null || cannot "needs $tool (scripts/deps.sh installs it)"
-done
+need_built "$UNTRACK" "$UNTRACKC" "$EXCHANGE" "$root/build/runtime/untrack_runtime.bpf.o"
+need_root_and ip nft conntrack jq nsenter timeout llvm-objcopy
 
 # Names: ≤ 15 characters for interfaces, unique per run.
 id=$(printf '%05d%02d' $(($$ % 100000)) $((RANDOM % 100)))

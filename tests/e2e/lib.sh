@@ -6,6 +6,46 @@
 #     want "$got" = 20 "packets counted"
 #     end
 
+# The suite's preamble. SUITE names it in messages and is the make target
+# that builds its tools.
+
+# cannot WHY: this machine cannot run the suite: a failure under CI=true,
+# else a skip.
+cannot()
+{
+	if [[ ${CI:-} == true ]]; then
+		echo "$SUITE: cannot run under CI=true: $1"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	echo "$SUITE: skipped: $1"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 0
+}
+
+# need_built FILE...: what `make $SUITE` builds; missing is a failure.
+need_built()
+{
+	local f
+	for f in "$@"; do
+		if [[ ! -e $f ]]; then
+			echo "$SUITE: $f is missing (make $SUITE builds it)" >&2
+			echo "0 passed, 1 failed"
+			exit 1
+		fi
+	done
+}
+
+# need_root_and TOOL...: root and every tool, or the suite cannot run.
+need_root_and()
+{
+	local tool
+	[[ $(id -u) == 0 ]] || cannot "needs root (network namespaces, XDP, nftables)"
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null || cannot "needs $tool (scripts/deps.sh installs it)"
+	done
+}
+
 passed=0
 failed=0
 current=

@@ -14,6 +14,7 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SUITE=e2e
 # shellcheck source=tests/e2e/lib.sh
 source "$root/tests/e2e/lib.sh"
 
@@ -23,29 +24,8 @@ TOOLS=$root/build/e2e
 POL=$root/tests/e2e/policies
 export LC_ALL=C
 
-cannot()
-{
-	if [[ ${CI:-} == true ]]; then
-		echo "e2e: cannot run under CI=true: $1"
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-	echo "e2e: skipped: $1"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 0
-}
-
-for f in "$UNTRACK" "$UNTRACKC" "$TOOLS/uttraffic" "$TOOLS/xdp_other.bpf.o"; do
-	if [[ ! -e $f ]]; then
-		echo "e2e: $f is missing (make e2e builds it)" >&2
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-done
-[[ $(id -u) == 0 ]] || cannot "needs root (network namespaces, XDP, nftables)"
-for tool in ip tc nft conntrack jq nsenter setpriv unshare timeout llvm-objcopy bpftool; do
-	command -v "$tool" >/dev/null || cannot "needs $tool (scripts/deps.sh installs it)"
-done
+need_built "$UNTRACK" "$UNTRACKC" "$TOOLS/uttraffic" "$TOOLS/xdp_other.bpf.o"
+need_root_and ip tc nft conntrack jq nsenter setpriv unshare timeout llvm-objcopy bpftool
 
 # Names: ≤ 15 characters for interfaces, unique per run.
 id=$(printf '%05d%02d' $(($$ % 100000)) $((RANDOM % 100)))

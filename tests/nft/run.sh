@@ -25,40 +25,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 EVERY=$HERE/every.utp
 
-passed=0
-failed=0
-current=
-problems=()
-t_start=0
+# begin, problem, end: the block helpers of the end-to-end tests.
+# shellcheck source=tests/e2e/lib.sh
+source "$ROOT/tests/e2e/lib.sh"
 
-begin()
-{
-	current=$1
-	problems=()
-	t_start=$(date +%s%N)
-}
-
-problem()
-{
-	problems+=("$1")
-}
-
-end()
-{
-	local ms=$((($(date +%s%N) - t_start) / 1000000))
-	if ((${#problems[@]} == 0)); then
-		passed=$((passed + 1))
-		printf 'ok   %s (%d ms)\n' "$current" "$ms"
-		return
-	fi
-	failed=$((failed + 1))
-	printf 'FAIL %s (%d ms)\n' "$current" "$ms"
-	local p
-	for p in "${problems[@]}"; do
-		printf '     - %s\n' "$p"
-	done
-}
-
+# want GOT WANT WHAT (after lib.sh: this suite's own, shorter form)
 want()
 {
 	[[ $1 == "$2" ]] || problem "$3: got '$1', want '$2'"
