@@ -184,8 +184,8 @@ void emit_c(const struct ir_program *p, const struct emit_options *o, FILE *out)
 		emit_table_main(&e, table);
 		break;
 	}
-	/* The linear body jumps to no_match itself; the table body leaves an
-	 * empty verdict to ut_decide. A policy without ingress rules jumps to
+	/* The linear body jumps to no_match (or falls into it); the table body
+	 * leaves an empty verdict to ut_decide. A policy without ingress rules jumps to
 	 * neither, hence the attributes. */
 	if (strategy == EMIT_TABLE)
 		fputs("\tgoto decide;\n", out);

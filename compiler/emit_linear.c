@@ -126,5 +126,6 @@ void emit_linear_body(const struct emit_ctx *e)
 	fputs("\t} else {\n", e->out);
 	emit_guard(e, FAM_V6);
 	emit_rules(e, FAM_V6);
-	fputs("\t}\n\tgoto no_match;\n", e->out);
+	/* Past both blocks: no rule decided (emit_c's no_match follows). */
+	fputs("\t}\n", e->out);
 }

@@ -1,12 +1,12 @@
 #include "pipeline.h"
 
 #include <dirent.h>
-#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libgen.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -410,7 +410,6 @@ int pipeline_load(struct pipeline *pl, const char *policy_path, char *err, size_
 	return 0;
 }
 
-/* Pin fd as dir/name. */
 int pipeline_pin_cpu(void)
 {
 	cpu_set_t set;
@@ -434,8 +433,10 @@ int pipeline_rt_counters(int rt_stats_fd, int state_fd, __u64 out[UT_RT_NR], cha
 	__u32 zero = 0;
 	int ret = 0;
 
-	if (ncpus <= 0)
-		return fail(err, errlen, "cannot count the CPUs: %s", strerror(-ncpus)), ncpus;
+	if (ncpus <= 0) {
+		fail(err, errlen, "cannot count the CPUs: %s", strerror(-ncpus));
+		return ncpus;
+	}
 	per_cpu = calloc((size_t)ncpus, sizeof(*per_cpu));
 	st = calloc((size_t)ncpus, sizeof(*st));
 	if (!per_cpu || !st) {
@@ -466,6 +467,7 @@ out:
 	return ret;
 }
 
+/* Pin fd as dir/name. */
 static int pin_one(int fd, const char *dir, const char *name, char *err, size_t errlen)
 {
 	char path[PATH_MAX];

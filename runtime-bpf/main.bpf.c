@@ -5,9 +5,10 @@
  * This runs for every packet, so it has two parsers. parse_fast takes the
  * common frame (untagged, IPv4 without options or fragmentation or IPv6
  * without extension headers, carrying TCP, UDP or ICMP whose first bytes are
- * present) with one bounds check and straight stores. Everything else goes to parse_slow, a
- * function of its own, where every byte read is bounds-checked on its own,
- * so a short frame makes only the fields it cuts off unreadable. The two
+ * present) with one bounds check and straight stores. Everything else goes
+ * to parse_slow, a function of its own, where every byte read is
+ * bounds-checked on its own, so a short frame makes only the fields it cuts
+ * off unreadable. The two
  * must agree byte for byte on every frame the fast path takes: the kernel
  * tests compare both against the reference parser. */
 #include <linux/if_ether.h>
@@ -53,6 +54,18 @@ static __always_inline void set_addr4(__u64 *dst, __u32 addr)
 	dst[1] = 0;
 }
 
+/* Both ports, as loaded from the wire, to sport | dport << 16 in host
+ * order: each 16-bit half byte-swapped in place (ntohl and a rotation would
+ * take more instructions). */
+static __always_inline __u64 ports_in_state_order(__u32 wire)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return ((wire & 0x00ff00ffu) << 8) | ((wire >> 8) & 0x00ff00ffu);
+#else
+	return wire >> 16 | wire << 16;
+#endif
+}
+
 /* Ports or ICMP type/code of the L4 header at l4 (which may lie past the
  * end: every field is checked on its own). */
 static __always_inline void parse_l4(struct view *v, const __u8 *l4, const __u8 *end,
@@ -60,12 +73,7 @@ static __always_inline void parse_l4(struct view *v, const __u8 *l4, const __u8 
 {
 	if (v->proto == IPPROTO_TCP || v->proto == IPPROTO_UDP || v->proto == IPPROTO_SCTP) {
 		if (l4 + 4 <= end) {
-			/* Both ports with one load: byte-swapping the word
-			 * gives dport | sport << 16, a rotation puts them in
-			 * struct order. */
-			__u32 w = bpf_ntohl(*(__u32 *)l4);
-
-			v->ports = w >> 16 | w << 16;
+			v->ports = ports_in_state_order(*(__u32 *)l4);
 			v->has |= UT_HAS_SPORT | UT_HAS_DPORT;
 			return;
 		}
@@ -260,18 +268,6 @@ static __noinline int parse_slow(struct xdp_md *ctx, struct ut_state *st)
 	head[0] = family | v.has << 8 | v.proto << 16 | v.nonfirst << 24 | (__u64)v.ports << 32;
 	head[1] = v.icmp | (__u64)(end - data) << 32;
 	return 1;
-}
-
-/* Both ports, as loaded from the wire, to sport | dport << 16 in host
- * order: each 16-bit half byte-swapped in place, where ntohl and a rotation
- * would take more instructions. */
-static __always_inline __u64 ports_in_state_order(__u32 wire)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return ((wire & 0x00ff00ffu) << 8) | ((wire >> 8) & 0x00ff00ffu);
-#else
-	return wire >> 16 | wire << 16;
-#endif
 }
 
 /* The state's first 16 bytes for an IP header followed directly by its L4

@@ -3,8 +3,8 @@
  * with mutations must give the same packet view, field by field. */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdio.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <linux/bpf.h>
