@@ -19,7 +19,10 @@ MULTIARCH := $(shell $(CC) -dumpmachine)
 
 WARN    := -Wall -Wextra -Werror
 CFLAGS  ?= -O2 -g
-CPPFLAGS_ALL := -Icompiler -Igrammar -Iruntime-bpf -I$(GEN) -D_GNU_SOURCE \
+# Includes name their layer: "objfmt/addr.h" (from the top), "front/ast.h",
+# "codegen/emit.h" (from compiler/); grammar/, runtime-bpf/ and the generated
+# parser are found by bare name.
+CPPFLAGS_ALL := -I. -Icompiler -Igrammar -Iruntime-bpf -I$(GEN) -Itests/support -D_GNU_SOURCE \
 	-DUNTRACK_MULTIARCH_INCLUDE=\"/usr/include/$(MULTIARCH)\" \
 	-DUNTRACK_INCLUDEDIR=\"$(PREFIX)/include/untrack\"
 CFLAGS_ALL   := -std=gnu11 $(WARN) $(CFLAGS) -MMD -MP
@@ -54,12 +57,26 @@ $(SCANNER_C) $(SCANNER_H) &: grammar/scanner.l | $(GEN)
 	$(Q)$(FLEX) --header-file=$(SCANNER_H) -o $(SCANNER_C) $<
 
 GEN_SRCS  := $(PARSER_C) $(SCANNER_C)
-LIB_SRCS  := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
+# The compiler's passes (compiler/*/), the grammar's entry, and the object
+# format library the compiler shares with the loader.
+LIB_SRCS  := $(wildcard compiler/*/*.c) grammar/parse.c
+OBJFMT_SRCS := $(wildcard objfmt/*.c)
+# Helpers of the tests and tools that start from policy text.
+SUPPORT_SRCS := $(wildcard tests/support/*.c)
 # Generated code is not ours to keep warning-free in every respect.
 GEN_CFLAGS := -Wno-sign-compare -Wno-unused-function -Wno-unused-parameter
 
 LIB_OBJS     := $(LIB_SRCS:%.c=$(OBJ)/%.o) $(GEN_SRCS:$(GEN)/%.c=$(OBJ)/gen/%.o)
 SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(SANOBJ)/%.o) $(GEN_SRCS:$(GEN)/%.c=$(SANOBJ)/gen/%.o)
+LIBUTC       := $(BUILD)/libutc.a
+LIBUTC_SAN   := $(BUILD)/libutc-san.a
+LIBOBJFMT    := $(BUILD)/libobjfmt.a
+LIBOBJFMT_SAN := $(BUILD)/libobjfmt-san.a
+# What a program built on the compiler links, in link order.
+COMPILER_LIBS     := $(LIBUTC) $(LIBOBJFMT)
+COMPILER_LIBS_SAN := $(LIBUTC_SAN) $(LIBOBJFMT_SAN)
+SUPPORT_OBJS     := $(SUPPORT_SRCS:%.c=$(OBJ)/%.o)
+SUPPORT_OBJS_SAN := $(SUPPORT_SRCS:%.c=$(SANOBJ)/%.o)
 
 $(OBJ)/%.o: %.c $(PARSER_H) $(SCANNER_H)
 	@mkdir -p $(@D)
@@ -81,20 +98,28 @@ $(SANOBJ)/gen/%.o: $(GEN)/%.c $(PARSER_H) $(SCANNER_H)
 	$(call msg,CC-SAN,$<)
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(GEN_CFLAGS) $(SANFLAGS) -c $< -o $@
 
-$(BUILD)/libutc.a: $(LIB_OBJS)
+$(LIBUTC): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/libutc-san.a: $(SAN_LIB_OBJS)
+$(LIBUTC_SAN): $(SAN_LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/untrackc: $(OBJ)/compiler/main.o $(BUILD)/libutc.a
+$(LIBOBJFMT): $(OBJFMT_SRCS:%.c=$(OBJ)/%.o)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIBOBJFMT_SAN): $(OBJFMT_SRCS:%.c=$(SANOBJ)/%.o)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/untrackc: $(OBJ)/compiler/main.o $(COMPILER_LIBS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^
 
 # A sanitized driver for the command-line tests.
-$(BUILD)/untrackc-san: $(SANOBJ)/compiler/main.o $(BUILD)/libutc-san.a
+$(BUILD)/untrackc-san: $(SANOBJ)/compiler/main.o $(COMPILER_LIBS_SAN)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS_ALL) $(SANFLAGS) -o $@ $^
 
@@ -108,9 +133,17 @@ LOADER_LIBS := -lbpf -lelf -lz -lpcap -lnftables
 
 $(OBJ)/loader/%.o: CPPFLAGS_ALL += -Iloader -DUNTRACK_LIBDIR=\"$(PREFIX)/lib/untrack\"
 
-$(BUILD)/untrack: $(LOADER_OBJS) $(BUILD)/libutc.a
+# The loader links the object format library and nothing of the compiler.
+$(BUILD)/untrack: $(LOADER_OBJS) $(LIBOBJFMT)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^ $(LOADER_LIBS)
+
+# The loader without its main(), for the tools that load objects as it does
+# (the kernel tests, the differential test, the benchmark).
+LIBLOADER := $(BUILD)/libloader.a
+$(LIBLOADER): $(filter-out $(OBJ)/loader/main.o,$(LOADER_OBJS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 # ---------------------------------------------------------------- runtime
 include runtime-bpf/build.mk
@@ -118,18 +151,19 @@ include runtime-bpf/build.mk
 # ---------------------------------------------------------------- tests
 TOOLS := $(BUILD)/tools/cases2pcap
 
-$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libutc.a
+$(BUILD)/tools/%: tests/tools/%.c $(SUPPORT_OBJS) $(COMPILER_LIBS)
 	@mkdir -p $(@D)
 	$(call msg,CC-TOOL,$@)
-	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libutc.a -lpcap
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $< $(SUPPORT_OBJS) $(COMPILER_LIBS) -lpcap
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(BUILD)/libutc-san.a
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(SUPPORT_OBJS_SAN) $(COMPILER_LIBS_SAN)
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$<)
-	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS_ALL) $(SANFLAGS) -o $@ $< $(BUILD)/libutc-san.a -lcmocka
+	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS_ALL) $(SANFLAGS) -o $@ $< $(SUPPORT_OBJS_SAN) \
+		$(COMPILER_LIBS_SAN) -lcmocka
 
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; \
@@ -141,11 +175,12 @@ cli: $(BUILD)/untrackc $(BUILD)/untrackc-san
 # The front-end fuzzer: libFuzzer needs clang.
 FUZZ_BIN := $(BUILD)/fuzz/fuzz_frontend
 FUZZ_SECONDS ?= 60
-$(FUZZ_BIN): tests/fuzz/fuzz_frontend.c $(LIB_SRCS) $(GEN_SRCS) $(PARSER_H) $(SCANNER_H)
+FUZZ_SRCS := tests/fuzz/fuzz_frontend.c $(SUPPORT_SRCS) $(LIB_SRCS) $(OBJFMT_SRCS) $(GEN_SRCS)
+$(FUZZ_BIN): $(FUZZ_SRCS) $(PARSER_H) $(SCANNER_H)
 	@mkdir -p $(@D)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(CPPFLAGS_ALL) -std=gnu11 -g -O1 $(WARN) $(GEN_CFLAGS) \
-		-fsanitize=fuzzer,address,undefined -o $@ tests/fuzz/fuzz_frontend.c $(LIB_SRCS) $(GEN_SRCS)
+		-fsanitize=fuzzer,address,undefined -o $@ $(FUZZ_SRCS)
 
 fuzz: $(FUZZ_BIN) $(BUILD)/untrackc
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_BIN) $(BUILD)/untrackc
@@ -161,7 +196,7 @@ lint:
 	$(Q)cppcheck --quiet --error-exitcode=1 --std=c11 --inline-suppr \
 		--enable=warning,portability,performance --suppress=missingIncludeSystem \
 		--include=tests/lint/cppcheck-macros.h \
-		-Icompiler $(filter compiler/% loader/%,$(filter %.c,$(C_SOURCES)))
+		-I. -Icompiler $(filter compiler/% objfmt/% loader/%,$(filter %.c,$(C_SOURCES)))
 
 # ---------------------------------------------------------------- entry points
 deps:

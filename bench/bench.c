@@ -36,11 +36,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "eval.h"
-#include "frontend.h"
-#include "pipeline.h"
-#include "pkt.h"
-#include "pktbuild.h"
+#include "ref/eval.h"
+#include "front/read_file.h"
+#include "policy_text.h"
+#include "objload.h"
+#include "ref/pkt.h"
+#include "ref/pktbuild.h"
 #include "untrack_abi.h"
 
 #define MAX_CASES    32
@@ -237,7 +238,7 @@ static int64_t eval_frame(const struct ir_program *p, const struct frame *f)
 	struct eval_result res;
 
 	pkt_parse(f->data, f->len, &pf);
-	eval_packet(p, IR_INGRESS, &pf, &res);
+	eval_packet(p, DIR_INGRESS, &pf, &res);
 	return res.verdict == EVAL_NONE ? -1 : res.rule;
 }
 
@@ -259,7 +260,7 @@ static void pick_frames(struct bcase *c)
 
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct ir_rule *r = &p->rules[i];
-		if (r->dir != IR_INGRESS || r->action == IR_LOG)
+		if (r->dir != DIR_INGRESS || r->action == ACT_LOG)
 			continue;
 		if (!first)
 			first = r;
@@ -367,7 +368,7 @@ static int xf_load(struct bcase *c, const char *path)
 	}
 	for (size_t i = 0; i < c->ir->nrules; i++) {
 		const struct ir_rule *r = &c->ir->rules[i];
-		if (r->dir != IR_INGRESS || !r->src || r->src->negate)
+		if (r->dir != DIR_INGRESS || !r->src || r->src->negate)
 			continue;
 		for (size_t k = 0; k < r->src->nprefixes; k++)
 			xf_add_prefix(fd4, fd6, &r->src->prefixes[k]);
@@ -430,11 +431,11 @@ static void setup_case(struct bcase *c, const char *xf_path)
 	const char *why;
 	char err[1024];
 
-	if (frontend_read_file(c->utp, &c->source, &len, &why))
+	if (read_source_file(c->utp, &c->source, &len, &why))
 		die("cannot read %s", c->utp);
 	diag_init(&c->diag, c->utp, c->source, len);
 	c->diag.no_warnings = true;
-	c->ir = frontend_compile(&c->diag);
+	c->ir = policy_compile(&c->diag);
 	if (!c->ir || diag_failed(&c->diag))
 		die("%s does not compile", c->utp);
 	pick_frames(c);

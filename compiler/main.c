@@ -1,5 +1,7 @@
 /* untrackc: the policy compiler's driver. The whole pipeline reads top to
- * bottom in compile(): read → parse → check/lower → (test | dump | emit). */
+ * bottom in compile(), one call per pass: read → parse → check and lower →
+ * analyse → (test | dump | generate). Each folder of compiler/ is one stage;
+ * docs/architecture.md draws them. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -9,12 +11,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend.h"
-#include "cases.h"
-#include "diag.h"
-#include "emit_nft.h"
-#include "frontend.h"
-#include "ir.h"
+#include "analysis/shadow.h"
+#include "codegen/clang.h"
+#include "codegen/nft_emit.h"
+#include "front/ast.h"
+#include "front/diag.h"
+#include "front/read_file.h"
+#include "front/sema.h"
+#include "ir/ir.h"
+#include "ir/ir_check.h"
+#include "parse.h"
+#include "ref/cases.h"
 
 #ifndef UNTRACK_VERSION
 #define UNTRACK_VERSION "0.1.0"
@@ -182,7 +189,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->emit_nft = true;
 			break;
 		case OPT_IFACE:
-			if (!emit_nft_iface_ok(optarg)) {
+			if (!nft_iface_ok(optarg)) {
 				error("invalid --iface '%s' (1 to 15 printable characters, no "
 				      "spaces, quotes or backslashes)",
 				      optarg);
@@ -253,19 +260,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* The tree as parsed; its diagnostics come from the full compile after. */
-static void dump_ast(const char *name, const char *source, size_t len)
-{
-	struct diag_ctx quiet;
-	struct ast_file ast;
-
-	diag_init(&quiet, name, source, len);
-	frontend_parse(&quiet, &ast);
-	ast_dump(&ast, stdout);
-	ast_file_free(&ast);
-	diag_free(&quiet);
-}
-
 /* Run a case file against the checked policy: 0 all passed, 1 failures,
  * 2 the case file itself is unusable. */
 static int run_cases(const struct options *o, const struct ir_program *ir, bool color)
@@ -277,7 +271,7 @@ static int run_cases(const struct options *o, const struct ir_program *ir, bool 
 	struct case_file cf;
 	int err, status;
 
-	err = frontend_read_file(o->cases, &text, &len, &why);
+	err = read_source_file(o->cases, &text, &len, &why);
 	if (err) {
 		error("cannot read '%s': %s", o->cases, why ? why : strerror(-err));
 		return EXIT_USAGE;
@@ -297,37 +291,32 @@ static int run_cases(const struct options *o, const struct ir_program *ir, bool 
 	return status;
 }
 
-static int compile(const struct options *o)
+/* Lowering produced IR that breaks one of ir.h's invariants: a compiler
+ * bug, reported as an internal failure rather than compiled into a program. */
+static bool ir_broken(const struct ir_program *ir)
 {
-	char *source = NULL;
-	size_t len = 0;
-	const char *why;
-	struct diag_ctx d;
-	int status = EXIT_OK;
-	bool color = o->color < 0 ? isatty(STDERR_FILENO) && getenv("NO_COLOR") == NULL : o->color;
+#ifdef NDEBUG
+	(void)ir;
+	return false;
+#else
+	char why[256];
 
-	int err = frontend_read_file(o->input, &source, &len, &why);
-	if (err) {
-		error("cannot read '%s': %s", o->input, why ? why : strerror(-err));
-		return EXIT_USAGE;
-	}
+	if (ir_check(ir, why, sizeof(why)) == 0)
+		return false;
+	error("internal error: the IR breaks an invariant: %s", why);
+	return true;
+#endif
+}
 
-	const char *name = strcmp(o->input, "-") == 0 ? "<stdin>" : o->input;
-	diag_init(&d, name, source, len);
-	d.werror = o->werror;
-	d.no_warnings = o->no_warnings;
-
-	if (o->dump == DUMP_AST)
-		dump_ast(name, source, len);
-	struct ir_program *ir = frontend_compile(&d);
-	diag_print(&d, o->diag_format, color, stderr);
-	if (!ir || diag_failed(&d)) {
-		status = EXIT_POLICY;
-		goto out;
-	}
+/* Everything after the checked program exists: dumps, case files, outputs.
+ * Returns the exit status. */
+static int use_program(const struct options *o, const char *name, const struct ir_program *ir,
+		       bool color)
+{
 	struct backend_options bo = {
 		.clang = o->clang, .verbose = o->verbose, .strategy = o->strategy};
-	char why_buf[1024];
+	char why[1024];
+	int status;
 
 	if (o->verbose) {
 		fprintf(stderr, "untrackc: %s: %zu policies, %zu rules, %zu sets; strategy %s\n",
@@ -339,28 +328,71 @@ static int compile(const struct options *o)
 		ir_dump(ir, stdout);
 		emit_describe(ir, o->strategy, stdout);
 	}
-	if (o->dump == DUMP_C && backend_emit_c(ir, &bo, "-", why_buf, sizeof(why_buf)) != 0) {
-		error("%s", why_buf);
-		status = EXIT_USAGE;
-		goto out;
+	if (o->dump == DUMP_C && backend_emit_c(ir, &bo, "-", why, sizeof(why)) != 0) {
+		error("%s", why);
+		return EXIT_USAGE;
 	}
-	if (o->emit_c && backend_emit_c(ir, &bo, o->emit_c, why_buf, sizeof(why_buf)) != 0) {
-		error("%s", why_buf);
-		status = EXIT_USAGE;
-		goto out;
+	if (o->emit_c && backend_emit_c(ir, &bo, o->emit_c, why, sizeof(why)) != 0) {
+		error("%s", why);
+		return EXIT_USAGE;
 	}
 	if (o->emit_nft)
-		emit_nft_ruleset(ir, o->iface ? o->iface : EMIT_NFT_DEFAULT_IFACE, stdout);
+		emit_nft_ruleset(ir, o->iface ? o->iface : NFT_DEFAULT_IFACE, stdout);
 	if (o->cases) {
 		status = run_cases(o, ir, color);
 		if (status != EXIT_OK)
-			goto out;
+			return status;
 	}
-	if (o->output && !o->check &&
-	    backend_compile(ir, &bo, o->output, why_buf, sizeof(why_buf)) != 0) {
-		error("%s", why_buf);
+	if (o->output && !o->check && backend_compile(ir, &bo, o->output, why, sizeof(why)) != 0) {
+		error("%s", why);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+static int compile(const struct options *o)
+{
+	char *source = NULL;
+	size_t len = 0;
+	const char *why;
+	struct diag_ctx d;
+	struct ast_file ast;
+	struct ir_program *ir = NULL;
+	int status = EXIT_POLICY;
+	bool color = o->color < 0 ? isatty(STDERR_FILENO) && getenv("NO_COLOR") == NULL : o->color;
+
+	/* read */
+	int err = read_source_file(o->input, &source, &len, &why);
+	if (err) {
+		error("cannot read '%s': %s", o->input, why ? why : strerror(-err));
+		return EXIT_USAGE;
+	}
+	const char *name = strcmp(o->input, "-") == 0 ? "<stdin>" : o->input;
+	diag_init(&d, name, source, len);
+	d.werror = o->werror;
+	d.no_warnings = o->no_warnings;
+
+	/* parse: the tree is kept even after syntax errors, so that checking it
+	 * reports every error of the file in one run */
+	parse_source(&d, &ast);
+	if (o->dump == DUMP_AST)
+		ast_dump(&ast, stdout);
+
+	/* check and lower */
+	ir = sema_lower(&d, &ast);
+	ast_file_free(&ast);
+	if (ir && ir_broken(ir)) {
 		status = EXIT_USAGE;
+		goto out;
 	}
+
+	/* analyse */
+	if (ir && d.errors == 0)
+		shadow_check(ir, &d);
+
+	diag_print(&d, o->diag_format, color, stderr);
+	if (ir && !diag_failed(&d))
+		status = use_program(o, name, ir, color);
 out:
 	ir_free(ir);
 	diag_free(&d);

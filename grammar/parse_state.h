@@ -4,8 +4,8 @@
 
 #include <stdbool.h>
 
-#include "ast.h"
-#include "diag.h"
+#include "front/ast.h"
+#include "front/diag.h"
 
 /* Longest name accepted; longer ones are an error, not a truncation. */
 #define PARSE_MAX_NAME 255

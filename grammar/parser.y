@@ -18,7 +18,7 @@ int utp_lex(YYSTYPE *yylval, YYLTYPE *yylloc, yyscan_t scanner);
 #include <stdlib.h>
 #include <string.h>
 
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 #define yylex utp_lex
 

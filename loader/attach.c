@@ -48,7 +48,7 @@
 #include "commands.h"
 #include "netdev.h"
 #include "nft.h"
-#include "pipeline.h"
+#include "objload.h"
 #include "state.h"
 #include "untrack_abi.h"
 
@@ -86,8 +86,8 @@ static int injected(const char *step, char *err, size_t errlen)
 
 /* ---------------------------------------------------------------- nftables */
 
-/* The egress template of a policy object: its EMIT_NFT_SECTION, the
- * template's bytes and a NUL (compiler/emit_nft.h). An object without the
+/* The egress template of a policy object: its NFT_SECTION, the
+ * template's bytes and a NUL (objfmt/nft_template.h). An object without the
  * section is refused when it has egress rules (an older untrackc would
  * leave them unenforced) and has an empty template otherwise. */
 static int read_template(const char *path, const struct objmeta *meta, char **text, size_t *len,
@@ -99,7 +99,7 @@ static int read_template(const char *path, const struct objmeta *meta, char **te
 	*len = 0;
 	if (ret == -ENOENT) {
 		for (size_t i = 0; i < meta->nrules; i++) {
-			if (meta->rules[i].dir == IR_EGRESS) {
+			if (meta->rules[i].dir == DIR_EGRESS) {
 				say(err, errlen,
 				    "'%s' has egress rules but no %s section (built by an older untrackc?): recompile it",
 				    path, UT_NFT_SECTION);

@@ -19,8 +19,8 @@
 #include <bpf/libbpf.h>
 
 #include "commands.h"
-#include "ir.h"
-#include "objmeta.h"
+#include "ir/ir.h"
+#include "objfmt/objmeta.h"
 #include "state.h"
 #include "untrack_abi.h"
 
@@ -74,13 +74,13 @@ static int refresh_meta(struct reader *r, char *err, size_t errlen)
 	return ret;
 }
 
-static const char *proto_name(__u8 proto, __u8 family)
+static const char *event_proto_name(__u8 proto, __u8 family)
 {
 	if (proto == 1 && family == UT_FAM_V4)
 		return "icmp";
 	if (proto == 58 && family == UT_FAM_V6)
 		return "icmpv6";
-	return ir_proto_name(proto);
+	return proto_name(proto);
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -111,7 +111,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		inet_ntop(af, p->src, src, sizeof(src));
 	if (p->has & UT_HAS_DST)
 		inet_ntop(af, p->dst, dst, sizeof(dst));
-	proto = proto_name(p->proto, p->family);
+	proto = event_proto_name(p->proto, p->family);
 	if (!proto) {
 		snprintf(protobuf, sizeof(protobuf), "proto %u", p->proto);
 		proto = protobuf;

@@ -16,7 +16,7 @@
  *                      egress rules: `oifname NAME jump PREFIXegress` per
  *                      such interface, in name order.
  *   PREFIX...          each such interface's egress template (the policy
- *                      object's EMIT_NFT_SECTION, compiler/emit_nft.h) with
+ *                      object's NFT_SECTION, objfmt/nft_template.h) with
  *                      its placeholder replaced by the interface's PREFIX,
  *                      "i<N>_" for the N-th attached interface by name
  *                      (nft_prefix()).
@@ -43,10 +43,10 @@
 #define UT_NFT_TABLE  "untrack"
 
 /* The policy object's section holding the egress template
- * (EMIT_NFT_SECTION). */
+ * (NFT_SECTION). */
 #define UT_NFT_SECTION ".untrack.nft"
 
-/* The placeholder of egress templates (EMIT_NFT_PLACEHOLDER). */
+/* The placeholder of egress templates (NFT_PLACEHOLDER). */
 #define UT_NFT_PLACEHOLDER "%UT%"
 
 /* Room for a prefix ("i<N>_"). */
@@ -57,7 +57,7 @@
 struct nft_set_elems {
 	unsigned index;
 	/* The inside of a set expression ("10.0.0.0/8, 192.0.2.1", as
-	 * emit_nft_elements() writes it); NULL or "" for none. */
+	 * nft_elements_write() writes it); NULL or "" for none. */
 	const char *v4, *v6;
 };
 

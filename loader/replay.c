@@ -16,7 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "commands.h"
-#include "pipeline.h"
+#include "objload.h"
 #include "untrack_abi.h"
 
 struct replay_opts {
@@ -159,7 +159,7 @@ static int run_packet(const struct pipeline *pl, int ncpus, int cpu, const struc
 		v->rule = UT_RULE_NONE;
 		v->verdict = "none";
 	} else {
-		v->verdict = ir_action_name(pl->meta.rules[st.rule].action);
+		v->verdict = rule_action_name(pl->meta.rules[st.rule].action);
 		if (strcmp(v->verdict, "log") == 0) /* cannot decide: the runtime is broken */
 			v->verdict = "none";
 	}
@@ -205,7 +205,7 @@ static int print_summary(const struct pipeline *pl, int ncpus)
 	for (__u32 id = 0; id < pl->meta.nrules; id++) {
 		const struct objmeta_rule *r = &pl->meta.rules[id];
 		__u64 packets = 0, bytes = 0;
-		if (r->dir != IR_INGRESS)
+		if (r->dir != DIR_INGRESS)
 			continue;
 		if (bpf_map_lookup_elem(pl->rule_stats_fd, &id, vals) == 0) {
 			for (int c = 0; c < ncpus; c++) {

@@ -10,7 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "emit_lpm.h"
+#include "objfmt/settables.h"
 #include "untrack_abi.h"
 
 /* Elements per batch syscall. */

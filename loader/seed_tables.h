@@ -1,6 +1,6 @@
 /* Named sets as tables (untrack_abi.h, "named sets"): seeding them when a
  * policy is loaded, and changing them while it runs. The tables are built
- * in user space (compiler/emit_lpm.h) into the generation no packet reads,
+ * in user space (objfmt/settables.h) into the generation no packet reads,
  * then made live with one store, so every packet sees either the old set
  * or the new one. */
 #ifndef UNTRACK_SEED_TABLES_H
@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
-#include "objmeta.h"
+#include "objfmt/addr.h"
+#include "objfmt/objmeta.h"
 
 struct bpf_object;
 

@@ -24,10 +24,10 @@
 
 #include <bpf/bpf.h>
 
-#include "addr.h"
+#include "objfmt/addr.h"
 #include "commands.h"
 #include "nft.h"
-#include "objmeta.h"
+#include "objfmt/objmeta.h"
 #include "seed_tables.h"
 #include "state.h"
 #include "untrack_abi.h"

@@ -17,8 +17,8 @@
 #include "commands.h"
 #include "netdev.h"
 #include "nft.h"
-#include "objmeta.h"
-#include "pipeline.h"
+#include "objfmt/objmeta.h"
+#include "objload.h"
 #include "state.h"
 #include "untrack_abi.h"
 
@@ -129,7 +129,7 @@ static void check_health(const struct ut_where *w, const struct ut_info *info,
 	/* The table, and the jump to the interface's egress chain when its
 	 * policy has egress rules. */
 	for (size_t i = 0; i < meta->nrules; i++)
-		h->egress_rules += meta->rules[i].dir == IR_EGRESS;
+		h->egress_rules += meta->rules[i].dir == DIR_EGRESS;
 	li = nft_live_find(live, w->ifname);
 	if (li)
 		snprintf(h->egress_chain, sizeof(h->egress_chain), "%segress", li->prefix);
@@ -436,7 +436,7 @@ int cmd_stats(int argc, char **argv)
 
 	/* Egress rules count in the table's named counters PREFIXrID. */
 	for (size_t i = 0; i < meta.nrules; i++)
-		egress_rules += meta.rules[i].dir == IR_EGRESS;
+		egress_rules += meta.rules[i].dir == DIR_EGRESS;
 	if (egress_rules) {
 		if (nft_live_read(&live, err, sizeof(err)))
 			ut_note("%s", err); /* the XDP counters are still worth showing */
@@ -460,7 +460,7 @@ int cmd_stats(int argc, char **argv)
 	for (__u32 id = 0; id < meta.nrules; id++) {
 		const struct objmeta_rule *r = &meta.rules[id];
 		const char *pol = r->policy < meta.npolicies ? meta.policies[r->policy].name : "?";
-		bool ingress = r->dir == IR_INGRESS, counted = ingress;
+		bool ingress = r->dir == DIR_INGRESS, counted = ingress;
 		__u64 packets = 0, bytes = 0;
 		char where[300];
 
@@ -489,7 +489,7 @@ int cmd_stats(int argc, char **argv)
 			printf(", \"line\": %d, \"column\": %d, \"direction\": \"%s\", "
 			       "\"action\": \"%s\", \"counted_in\": \"%s\", \"text\": ",
 			       r->line, r->column, ingress ? "ingress" : "egress",
-			       ir_action_name(r->action), ingress ? "xdp" : "nftables");
+			       rule_action_name(r->action), ingress ? "xdp" : "nftables");
 			ut_json_string(stdout, r->text);
 			if (counted)
 				printf(", \"packets\": %llu, \"bytes\": %llu}",
@@ -501,10 +501,10 @@ int cmd_stats(int argc, char **argv)
 		snprintf(where, sizeof(where), "%s:%d", pol, r->line);
 		if (counted)
 			printf("%12llu %14llu  %-6s %-20s %s\n", (unsigned long long)packets,
-			       (unsigned long long)bytes, ir_action_name(r->action), where,
+			       (unsigned long long)bytes, rule_action_name(r->action), where,
 			       r->text);
 		else
-			printf("%12s %14s  %-6s %-20s %s\n", "-", "-", ir_action_name(r->action),
+			printf("%12s %14s  %-6s %-20s %s\n", "-", "-", rule_action_name(r->action),
 			       where, r->text);
 	}
 	if (egress_rules && !li && !o.json)

@@ -19,9 +19,9 @@
 
 #include <bpf/bpf.h>
 
-#include "emit_nft.h"
+#include "objfmt/nft_template.h"
 #include "nft.h"
-#include "objmeta.h"
+#include "objfmt/objmeta.h"
 #include "seed_tables.h"
 #include "untrack_abi.h"
 
@@ -488,8 +488,8 @@ static char *elements(const struct prefix *members, size_t n, uint8_t family)
 
 	if (!f)
 		return NULL;
-	emit_nft_elements(f, members, n, family, "\t");
-	if (fclose(f)) {
+	ssize_t written = nft_elements_write(f, members, n, family, "\t");
+	if (fclose(f) != 0 || written < 0) {
 		free(buf);
 		return NULL;
 	}

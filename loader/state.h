@@ -9,7 +9,7 @@
  *   /run/untrack/KEY/info             what was attached and how (text)
  *   /run/untrack/KEY/policy.meta      a copy of the policy's .untrack.meta
  *   /run/untrack/KEY/policy.nft       a copy of its .untrack.nft (the egress
- *                                     template, compiler/emit_nft.h), so any
+ *                                     template, objfmt/nft_template.h), so any
  *                                     later command can rebuild the table
  * KEY is the interface name in the host's network namespace (the one of
  * PID 1) and "netns:INODE/NAME" in any other (or when PID 1's cannot be

@@ -46,11 +46,11 @@ $(KT_DIR)/%.bpf.o: tests/kernel/bpf/%.bpf.c
 	$(Q)$(CLANG) $(RT_BPF_CFLAGS) -MMD -MP -c $< -o $@
 
 # The reference parser and frame builder come from the compiler library.
-$(KT_BIN): $(KT_SRCS) $(wildcard tests/kernel/*.h) runtime-bpf/untrack_abi.h $(BUILD)/libutc.a
+$(KT_BIN): $(KT_SRCS) $(wildcard tests/kernel/*.h) runtime-bpf/untrack_abi.h $(COMPILER_LIBS)
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CPPFLAGS_ALL) -Iruntime-bpf -Itests/kernel $(CFLAGS_ALL) -o $@ $(KT_SRCS) \
-		$(BUILD)/libutc.a -lbpf
+	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/kernel $(CFLAGS_ALL) -o $@ $(KT_SRCS) \
+		$(COMPILER_LIBS) -lbpf
 
 kernel-test: $(RUNTIME_OBJS) $(KT_BPF) $(KT_BIN)
 	$(Q)bash tests/kernel/check_tailcalls.sh $(RUNTIME_OBJS) $(KT_DIR)/probe_policy.bpf.o

@@ -1,5 +1,5 @@
 /* untrack_main: the XDP entry point. Parses the frame into the per-CPU
- * struct ut_state exactly as compiler/pkt.h defines the packet view, then
+ * struct ut_state exactly as compiler/ref/pkt.h defines the packet view, then
  * tail-calls the policy.
  *
  * This runs for every packet, so it has two parsers. parse_fast takes the

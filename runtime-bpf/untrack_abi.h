@@ -31,11 +31,11 @@
 
 /* ------------------------------------------------------------ packet state */
 
-/* struct ut_state.family. The values are compiler/addr.h's FAM_* bits. */
+/* struct ut_state.family. The values are objfmt/addr.h's FAM_* bits. */
 #define UT_FAM_V4 1
 #define UT_FAM_V6 2
 
-/* struct ut_state.has: which fields were readable (compiler/pkt.h
+/* struct ut_state.has: which fields were readable (compiler/ref/pkt.h
  * PKT_HAS_*). A field whose bit is clear is zero and fails every condition. */
 #define UT_HAS_PROTO (1u << 0)
 #define UT_HAS_SRC   (1u << 1)
@@ -45,7 +45,7 @@
 #define UT_HAS_TYPE  (1u << 5)
 #define UT_HAS_CODE  (1u << 6)
 
-/* Parser limits (compiler/pkt.h PKT_MAX_VLAN, PKT_IPV6_MAX_EXT). */
+/* Parser limits (compiler/ref/pkt.h PKT_MAX_VLAN, PKT_IPV6_MAX_EXT). */
 #define UT_MAX_VLAN	2
 #define UT_IPV6_MAX_EXT 8
 
@@ -241,7 +241,7 @@ struct ut_log_bucket {
  * UT_SET_MAX_PROBE slots of its hash, or not at all (the loader grows the
  * table until that holds, up to the map's size).
  *
- * Changing a set (compiler/emit_lpm.h builds, loader/seed_tables.c writes):
+ * Changing a set (objfmt/settables.h builds, loader/seed_tables.c writes):
  * build both tables of the new members into the generation that is not
  * live, store the new generation number in gen (a packet sees the old set
  * or the new one, never a mixture), then record the members in ut_sm_<i>. cap4 and cap6 are half the max_entries of

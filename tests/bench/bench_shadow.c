@@ -11,10 +11,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "addr.h"
-#include "diag.h"
-#include "ir.h"
-#include "shadow.h"
+#include "objfmt/addr.h"
+#include "front/diag.h"
+#include "ir/ir.h"
+#include "analysis/shadow.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
@@ -32,7 +32,7 @@ static struct ir_rule *rule_at(struct ir_program *p, size_t i)
 
 	memset(r, 0, sizeof(*r));
 	r->id = (uint32_t)i;
-	r->action = IR_DENY;
+	r->action = ACT_DENY;
 	r->families = FAM_ALL;
 	r->proto = IR_PROTO_ANY;
 	r->icmp_type = r->icmp_code = IR_ICMP_ANY;
@@ -103,7 +103,7 @@ static void shape_ports(struct ir_program *p)
 	for (size_t i = 0; i < p->nrules; i++) {
 		struct ir_rule *r = rule_at(p, i);
 
-		r->action = IR_ALLOW;
+		r->action = ACT_ALLOW;
 		r->proto = (int16_t)protos[i % 3];
 		r->dport = ports((uint16_t)(i / 3), (uint16_t)(i / 3), false);
 	}
@@ -118,8 +118,8 @@ static void shape_mixed(struct ir_program *p)
 		struct ir_rule *r = rule_at(p, i);
 		uint32_t a = 0x0a000000u | rnd(1u << 24);
 
-		r->action = (enum ir_action)rnd(4);
-		r->dir = rnd(8) ? IR_INGRESS : IR_EGRESS;
+		r->action = (enum rule_action)rnd(4);
+		r->dir = rnd(8) ? DIR_INGRESS : DIR_EGRESS;
 		switch (rnd(8)) {
 		case 0:
 			r->families = FAM_V4;
@@ -193,7 +193,7 @@ static void shape_ranges(struct ir_program *p)
 		struct ir_rule *r = rule_at(p, i);
 		uint16_t lo = (uint16_t)(i % 65535);
 
-		r->action = IR_ALLOW;
+		r->action = ACT_ALLOW;
 		r->proto = i < 65535 ? 6 : 17;
 		r->dport = ports(lo, (uint16_t)(lo + 1), false);
 	}

@@ -11,20 +11,12 @@
 BENCH_DIR := $(BUILD)/bench
 BENCH_TOOL := $(BENCH_DIR)/untrack-bench
 BENCH_ANCHORS := $(BENCH_DIR)/anchors.bpf.o
-# The loader without its main(), as an archive: the linker takes what
-# loader/pipeline.c needs, however the loader's files are split.
-BENCH_LOADER_LIB := $(BENCH_DIR)/libloader.a
 
-$(BENCH_LOADER_LIB): $(filter-out $(OBJ)/loader/main.o,$(LOADER_OBJS))
-	@mkdir -p $(@D)
-	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
-
-$(BENCH_TOOL): bench/bench.c $(BENCH_LOADER_LIB) $(BUILD)/libutc.a
+$(BENCH_TOOL): bench/bench.c $(LIBLOADER) $(SUPPORT_OBJS) $(COMPILER_LIBS)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS_ALL) -Iloader -Iruntime-bpf $(CFLAGS_ALL) -o $@ $< \
-		$(BENCH_LOADER_LIB) $(BUILD)/libutc.a $(LOADER_LIBS)
+	$(Q)$(CC) $(CPPFLAGS_ALL) -Iloader $(CFLAGS_ALL) -o $@ $< \
+		$(LIBLOADER) $(SUPPORT_OBJS) $(COMPILER_LIBS) $(LOADER_LIBS)
 
 $(BENCH_ANCHORS): bench/anchors.bpf.c
 	@mkdir -p $(@D)

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag.h"
-#include "frontend.h"
-#include "ir.h"
+#include "front/diag.h"
+#include "policy_text.h"
+#include "ir/ir.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	src[size] = '\0';
 
 	diag_init(&d, "fuzz.utp", src, size);
-	prog = frontend_compile(&d);
+	prog = policy_compile(&d);
 	/* A program comes back exactly when there were no errors. */
 	if ((prog != NULL) == (d.errors > 0))
 		abort();

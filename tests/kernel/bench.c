@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
-#include "ir.h"
+#include "objfmt/addr.h"
+#include "ir/ir.h"
 #include "ktests.h"
-#include "pktbuild.h"
+#include "ref/pktbuild.h"
 
 #define BENCH_REPEAT 1000000
 #define BENCH_CALLS  5

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
-#include "ir.h"
-#include "pkt.h"
-#include "pktbuild.h"
+#include "objfmt/addr.h"
+#include "ir/ir.h"
+#include "ref/pkt.h"
+#include "ref/pktbuild.h"
 
 #define ETH_IPV4 0x0800
 #define ETH_IPV6 0x86dd
@@ -81,7 +81,7 @@ static int add_flow(struct corpus *c, const struct flow *fl, const char *name)
 static const char *proto_label(int proto)
 {
 	static char buf[16];
-	const char *n = ir_proto_name(proto);
+	const char *n = proto_name(proto);
 
 	if (n)
 		return n;

@@ -1,4 +1,4 @@
-/* untrack_main against the reference parser (compiler/pkt.c pkt_parse):
+/* untrack_main against the reference parser (compiler/ref/pkt.c pkt_parse):
  * every crafted frame, every truncation of it, and seeded random frames
  * with mutations must give the same packet view, field by field. */
 #include <errno.h>
@@ -9,9 +9,9 @@
 
 #include <linux/bpf.h>
 
-#include "addr.h"
+#include "objfmt/addr.h"
 #include "ktests.h"
-#include "pkt.h"
+#include "ref/pkt.h"
 
 /* One ABI, two definitions: the runtime's numbers must be pkt.h's. */
 _Static_assert(UT_HAS_PROTO == PKT_HAS_PROTO && UT_HAS_SRC == PKT_HAS_SRC &&

@@ -25,10 +25,10 @@
 #include <linux/if_packet.h>
 #include <linux/pkt_cls.h>
 
-#include "addr.h"
-#include "ir.h"
+#include "objfmt/addr.h"
+#include "ir/ir.h"
 #include "ktests.h"
-#include "pktbuild.h"
+#include "ref/pktbuild.h"
 
 /* Child exit codes. */
 #define CHILD_OK     0

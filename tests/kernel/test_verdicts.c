@@ -11,11 +11,11 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
-#include "addr.h"
-#include "ir.h"
+#include "objfmt/addr.h"
+#include "ir/ir.h"
 #include "ktests.h"
-#include "pkt.h"
-#include "pktbuild.h"
+#include "ref/pkt.h"
+#include "ref/pktbuild.h"
 
 static size_t udp_frame(uint8_t *buf, size_t cap, uint8_t family, int dport)
 {

@@ -13,20 +13,11 @@
 .PHONY: replay-test diff-test fuzz-diff
 
 DIFFTEST := $(BUILD)/tools/difftest
-# The loader without its main(), as an archive: the linker takes what
-# loader/pipeline.c needs, however the loader's files are split.
-DIFF_LOADER_LIB := $(BUILD)/tools/libloader.a
-
-$(DIFF_LOADER_LIB): $(filter-out $(OBJ)/loader/main.o,$(LOADER_OBJS))
-	@mkdir -p $(@D)
-	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
-
-$(DIFFTEST): tests/tools/difftest.c $(DIFF_LOADER_LIB) $(BUILD)/libutc.a
+$(DIFFTEST): tests/tools/difftest.c $(LIBLOADER) $(SUPPORT_OBJS) $(COMPILER_LIBS)
 	@mkdir -p $(@D)
 	$(call msg,CC-TOOL,$@)
-	$(Q)$(CC) $(CPPFLAGS_ALL) -Iloader -Iruntime-bpf $(CFLAGS_ALL) -o $@ $< \
-		$(DIFF_LOADER_LIB) $(BUILD)/libutc.a $(LOADER_LIBS)
+	$(Q)$(CC) $(CPPFLAGS_ALL) -Iloader $(CFLAGS_ALL) -o $@ $< \
+		$(LIBLOADER) $(SUPPORT_OBJS) $(COMPILER_LIBS) $(LOADER_LIBS)
 
 replay-test: $(BUILD)/untrackc $(BUILD)/untrack $(RUNTIME_OBJS) $(BUILD)/tools/cases2pcap
 	$(Q)bash tests/replay/run.sh

@@ -11,17 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cases.h"
-#include "diag.h"
-#include "eval.h"
-#include "frontend.h"
-#include "pkt.h"
+#include "ref/cases.h"
+#include "front/diag.h"
+#include "ref/eval.h"
+#include "front/read_file.h"
+#include "policy_text.h"
+#include "ref/pkt.h"
 
 static char *read_all(const char *path, size_t *len)
 {
 	char *buf;
 	const char *why;
-	int err = frontend_read_file(path, &buf, len, &why);
+	int err = read_source_file(path, &buf, len, &why);
 
 	if (err) {
 		fprintf(stderr, "cases2pcap: error: cannot read '%s': %s\n", path,
@@ -44,7 +45,7 @@ int main(int argc, char **argv)
 	char *ctext = read_all(argv[1], &clen), *ptext = read_all(argv[2], &plen);
 	diag_init(&cd, argv[1], ctext, clen);
 	diag_init(&pd, argv[2], ptext, plen);
-	struct ir_program *ir = frontend_compile(&pd);
+	struct ir_program *ir = policy_compile(&pd);
 	int bad_cases = cases_parse(&cd, &cf);
 	if (!ir || bad_cases) {
 		diag_print(&pd, DIAG_TEXT, false, stderr);
@@ -66,12 +67,12 @@ int main(int argc, char **argv)
 		struct eval_result r;
 		struct pcap_pkthdr h = {.caplen = (bpf_u_int32)c->len, .len = (bpf_u_int32)c->len};
 
-		if (c->dir != IR_INGRESS) /* XDP sees ingress only */
+		if (c->dir != DIR_INGRESS) /* XDP sees ingress only */
 			continue;
 		h.ts.tv_sec = (time_t)++n;
 		pcap_dump((unsigned char *)dump, &h, c->frame);
 		pkt_parse(c->frame, c->len, &f);
-		eval_packet(ir, IR_INGRESS, &f, &r);
+		eval_packet(ir, DIR_INGRESS, &f, &r);
 		fprintf(expected, "{\"packet\": %lu, \"verdict\": \"%s\", \"rule\": ", n,
 			eval_verdict_name(r.verdict));
 		if (r.rule >= 0) {

@@ -59,16 +59,16 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
-#include "addr.h"
-#include "backend.h"
-#include "diag.h"
-#include "emit.h"
-#include "eval.h"
-#include "frontend.h"
-#include "ir.h"
-#include "pipeline.h"
-#include "pkt.h"
-#include "pktbuild.h"
+#include "objfmt/addr.h"
+#include "codegen/clang.h"
+#include "front/diag.h"
+#include "codegen/emit.h"
+#include "ref/eval.h"
+#include "policy_text.h"
+#include "ir/ir.h"
+#include "objload.h"
+#include "ref/pkt.h"
+#include "ref/pktbuild.h"
 #include "seed_tables.h"
 #include "untrack_abi.h"
 
@@ -826,7 +826,7 @@ struct opts {
 	long only;
 	int strategy; /* -1: rotate through all */
 	bool print_policy, verbose;
-	bool lower_only; /* skip the shadow analysis (frontend_compile's warnings) */
+	bool lower_only; /* skip the shadow analysis (policy_compile's warnings) */
 	const char *tailcalls;
 };
 
@@ -920,13 +920,13 @@ static const char *verdict_of_rule(const struct ir_program *ir, uint32_t rule)
 	if (rule >= ir->nrules)
 		return "(rule id out of range)";
 	switch (ir->rules[rule].action) {
-	case IR_ALLOW:
+	case ACT_ALLOW:
 		return "allow";
-	case IR_DENY:
+	case ACT_DENY:
 		return "deny";
-	case IR_PASS:
+	case ACT_PASS:
 		return "pass";
-	case IR_LOG:
+	case ACT_LOG:
 		return "(a log rule decided)";
 	}
 	return "?";
@@ -1076,14 +1076,10 @@ static void one_policy(const struct opts *o, unsigned index, struct kernel *k, s
 	struct diag_ctx d;
 	diag_init(&d, "difftest.utp", text, len);
 	struct ir_program *ir = NULL;
-	if (o->lower_only) {
-		struct ast_file ast;
-		if (frontend_parse(&d, &ast) == 0)
-			ir = frontend_lower(&d, &ast);
-		ast_file_free(&ast);
-	} else {
-		ir = frontend_compile(&d);
-	}
+	if (o->lower_only)
+		ir = policy_lower(&d);
+	else
+		ir = policy_compile(&d);
 	if (!ir) {
 		s->rejected++;
 		if (o->verbose || s->rejected <= MAX_REJECT_PRINTED) {
@@ -1166,7 +1162,7 @@ static void one_policy(const struct opts *o, unsigned index, struct kernel *k, s
 			s->set_changes += (unsigned long)changes;
 		}
 		pkt_parse(frame, flen, &f);
-		eval_packet(ir, IR_INGRESS, &f, &er);
+		eval_packet(ir, DIR_INGRESS, &f, &er);
 		if (er.nlogged >= EVAL_MAX_LOGGED)
 			counters = false;
 		if (counters) {

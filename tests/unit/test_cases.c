@@ -5,11 +5,11 @@
 
 #include <arpa/inet.h>
 
-#include "addr.h"
-#include "cases.h"
-#include "eval.h"
-#include "pkt.h"
-#include "pktbuild.h"
+#include "objfmt/addr.h"
+#include "ref/cases.h"
+#include "ref/eval.h"
+#include "ref/pkt.h"
+#include "ref/pktbuild.h"
 
 #define HAS_ADDRS (PKT_HAS_PROTO | PKT_HAS_SRC | PKT_HAS_DST)
 #define HAS_PORTS (HAS_ADDRS | PKT_HAS_SPORT | PKT_HAS_DPORT)
@@ -37,7 +37,7 @@ static void set_addr(uint8_t out[16], const char *text)
 
 struct good_case {
 	const char *line;
-	enum ir_dir dir;
+	enum rule_dir dir;
 	enum eval_verdict verdict;
 	int rule_line;
 	size_t len; /* frame length */
@@ -58,57 +58,57 @@ struct good_case {
 #define NOT_IP(fam) .family = fam
 
 static const struct good_case good_cases[] = {
-	{"deny tcp 192.0.2.1:1234 -> 10.0.0.1:80", IR_INGRESS, EVAL_DENY, 0, 54,
+	{"deny tcp 192.0.2.1:1234 -> 10.0.0.1:80", DIR_INGRESS, EVAL_DENY, 0, 54,
 	 PORTS(FAM_V4, 6, "192.0.2.1", "10.0.0.1", 1234, 80)},
-	{"allow@12 udp [2001:db8::1]:53 -> [fd00::2]:5353", IR_INGRESS, EVAL_ALLOW, 12, 62,
+	{"allow@12 udp [2001:db8::1]:53 -> [fd00::2]:5353", DIR_INGRESS, EVAL_ALLOW, 12, 62,
 	 PORTS(FAM_V6, 17, "2001:db8::1", "fd00::2", 53, 5353)},
-	{"none icmp 10.0.0.1 -> 10.0.0.2 type 8 code 0", IR_INGRESS, EVAL_NONE, 0, 42,
+	{"none icmp 10.0.0.1 -> 10.0.0.2 type 8 code 0", DIR_INGRESS, EVAL_NONE, 0, 42,
 	 ICMP(FAM_V4, 1, "10.0.0.1", "10.0.0.2", 8, 0)},
-	{"egress deny tcp 10.0.0.1:5432 -> 10.1.2.3:40000", IR_EGRESS, EVAL_DENY, 0, 54,
+	{"egress deny tcp 10.0.0.1:5432 -> 10.1.2.3:40000", DIR_EGRESS, EVAL_DENY, 0, 54,
 	 PORTS(FAM_V4, 6, "10.0.0.1", "10.1.2.3", 5432, 40000)},
-	{"ingress pass tcp 10.0.0.1 -> 10.0.0.2", IR_INGRESS, EVAL_PASS, 0, 54,
+	{"ingress pass tcp 10.0.0.1 -> 10.0.0.2", DIR_INGRESS, EVAL_PASS, 0, 54,
 	 PORTS(FAM_V4, 6, "10.0.0.1", "10.0.0.2", 0, 0)},
-	{"pass hex " ARP_HEX, IR_INGRESS, EVAL_PASS, 0, 42, NOT_IP(0)},
+	{"pass hex " ARP_HEX, DIR_INGRESS, EVAL_PASS, 0, 42, NOT_IP(0)},
 	/* IPv4 by EtherType, with no IP header at all */
-	{"pass hex 0200000000020200 00000001 0800", IR_INGRESS, EVAL_PASS, 0, 14, NOT_IP(FAM_V4)},
-	{"  allow @ 7 sctp 10.0.0.1:1->10.0.0.2:2   # no spaces round the arrow", IR_INGRESS,
+	{"pass hex 0200000000020200 00000001 0800", DIR_INGRESS, EVAL_PASS, 0, 14, NOT_IP(FAM_V4)},
+	{"  allow @ 7 sctp 10.0.0.1:1->10.0.0.2:2   # no spaces round the arrow", DIR_INGRESS,
 	 EVAL_ALLOW, 7, 46, PORTS(FAM_V4, 132, "10.0.0.1", "10.0.0.2", 1, 2)},
-	{"deny\tudp\t10.0.0.1:1 -> 10.0.0.2:2\r", IR_INGRESS, EVAL_DENY, 0, 42,
+	{"deny\tudp\t10.0.0.1:1 -> 10.0.0.2:2\r", DIR_INGRESS, EVAL_DENY, 0, 42,
 	 PORTS(FAM_V4, 17, "10.0.0.1", "10.0.0.2", 1, 2)},
-	{"deny vlan 5 udp 10.0.0.1:1 -> 10.0.0.2:2", IR_INGRESS, EVAL_DENY, 0, 46,
+	{"deny vlan 5 udp 10.0.0.1:1 -> 10.0.0.2:2", DIR_INGRESS, EVAL_DENY, 0, 46,
 	 PORTS(FAM_V4, 17, "10.0.0.1", "10.0.0.2", 1, 2)},
-	{"deny vlan 5 vlan 6 udp 10.0.0.1:1 -> 10.0.0.2:2", IR_INGRESS, EVAL_DENY, 0, 50,
+	{"deny vlan 5 vlan 6 udp 10.0.0.1:1 -> 10.0.0.2:2", DIR_INGRESS, EVAL_DENY, 0, 50,
 	 PORTS(FAM_V4, 17, "10.0.0.1", "10.0.0.2", 1, 2)},
-	{"none vlan 1 vlan 2 vlan 3 tcp 10.0.0.1 -> 10.0.0.2", IR_INGRESS, EVAL_NONE, 0, 66,
+	{"none vlan 1 vlan 2 vlan 3 tcp 10.0.0.1 -> 10.0.0.2", DIR_INGRESS, EVAL_NONE, 0, 66,
 	 NOT_IP(0)},
-	{"deny tcp 10.0.0.1:1 -> 10.0.0.2:2 frag", IR_INGRESS, EVAL_DENY, 0, 42,
+	{"deny tcp 10.0.0.1:1 -> 10.0.0.2:2 frag", DIR_INGRESS, EVAL_DENY, 0, 42,
 	 ADDRS(FAM_V4, HAS_ADDRS, 6, "10.0.0.1", "10.0.0.2", true)},
-	{"deny udp [::1]:1 -> [::2]:2 frag first", IR_INGRESS, EVAL_DENY, 0, 70,
+	{"deny udp [::1]:1 -> [::2]:2 frag first", DIR_INGRESS, EVAL_DENY, 0, 70,
 	 PORTS(FAM_V6, 17, "::1", "::2", 1, 2)},
-	{"deny udp [::1]:1 -> [::2]:2 frag", IR_INGRESS, EVAL_DENY, 0, 70,
+	{"deny udp [::1]:1 -> [::2]:2 frag", DIR_INGRESS, EVAL_DENY, 0, 70,
 	 ADDRS(FAM_V6, HAS_ADDRS, 17, "::1", "::2", true)},
-	{"deny proto 47 10.0.0.1 -> 10.0.0.2", IR_INGRESS, EVAL_DENY, 0, 34,
+	{"deny proto 47 10.0.0.1 -> 10.0.0.2", DIR_INGRESS, EVAL_DENY, 0, 34,
 	 ADDRS(FAM_V4, HAS_ADDRS, 47, "10.0.0.1", "10.0.0.2", false)},
-	{"deny proto 6 10.0.0.1:7 -> 10.0.0.2:8", IR_INGRESS, EVAL_DENY, 0, 54,
+	{"deny proto 6 10.0.0.1:7 -> 10.0.0.2:8", DIR_INGRESS, EVAL_DENY, 0, 54,
 	 PORTS(FAM_V4, 6, "10.0.0.1", "10.0.0.2", 7, 8)},
-	{"deny proto 1 2001:db8::1 -> 2001:db8::2", IR_INGRESS, EVAL_DENY, 0, 62,
+	{"deny proto 1 2001:db8::1 -> 2001:db8::2", DIR_INGRESS, EVAL_DENY, 0, 62,
 	 ADDRS(FAM_V6, HAS_ADDRS, 1, "2001:db8::1", "2001:db8::2", false)},
-	{"deny udp 10.0.0.1:1 -> 10.0.0.2:2 options 8", IR_INGRESS, EVAL_DENY, 0, 50,
+	{"deny udp 10.0.0.1:1 -> 10.0.0.2:2 options 8", DIR_INGRESS, EVAL_DENY, 0, 50,
 	 PORTS(FAM_V4, 17, "10.0.0.1", "10.0.0.2", 1, 2)},
-	{"deny udp 10.0.0.1 -> 10.0.0.2 frag options 40", IR_INGRESS, EVAL_DENY, 0, 82,
+	{"deny udp 10.0.0.1 -> 10.0.0.2 frag options 40", DIR_INGRESS, EVAL_DENY, 0, 82,
 	 ADDRS(FAM_V4, HAS_ADDRS, 17, "10.0.0.1", "10.0.0.2", true)},
-	{"deny udp 2001:db8::1 -> 2001:db8::2 ext 8", IR_INGRESS, EVAL_DENY, 0, 126,
+	{"deny udp 2001:db8::1 -> 2001:db8::2 ext 8", DIR_INGRESS, EVAL_DENY, 0, 126,
 	 PORTS(FAM_V6, 17, "2001:db8::1", "2001:db8::2", 0, 0)},
 	/* one extension header more than the parser walks */
-	{"deny udp 2001:db8::1 -> 2001:db8::2 ext 9", IR_INGRESS, EVAL_DENY, 0, 134,
+	{"deny udp 2001:db8::1 -> 2001:db8::2 ext 9", DIR_INGRESS, EVAL_DENY, 0, 134,
 	 ADDRS(FAM_V6, PKT_HAS_SRC | PKT_HAS_DST, 0, "2001:db8::1", "2001:db8::2", false)},
-	{"deny icmpv6 fe80::1 -> ff02::1 type 135", IR_INGRESS, EVAL_DENY, 0, 62,
+	{"deny icmpv6 fe80::1 -> ff02::1 type 135", DIR_INGRESS, EVAL_DENY, 0, 62,
 	 ICMP(FAM_V6, 58, "fe80::1", "ff02::1", 135, 0)},
-	{"deny icmp 10.0.0.1 -> 10.0.0.2 frag type 3 code 4", IR_INGRESS, EVAL_DENY, 0, 42,
+	{"deny icmp 10.0.0.1 -> 10.0.0.2 frag type 3 code 4", DIR_INGRESS, EVAL_DENY, 0, 42,
 	 ADDRS(FAM_V4, HAS_ADDRS, 1, "10.0.0.1", "10.0.0.2", true)},
-	{"deny tcp ::ffff:10.0.0.1 -> [::1]", IR_INGRESS, EVAL_DENY, 0, 74,
+	{"deny tcp ::ffff:10.0.0.1 -> [::1]", DIR_INGRESS, EVAL_DENY, 0, 74,
 	 PORTS(FAM_V6, 6, "::ffff:10.0.0.1", "::1", 0, 0)},
-	{"allow@2147483647 udp 0.0.0.0:0 -> 255.255.255.255:65535", IR_INGRESS, EVAL_ALLOW,
+	{"allow@2147483647 udp 0.0.0.0:0 -> 255.255.255.255:65535", DIR_INGRESS, EVAL_ALLOW,
 	 2147483647, 42, PORTS(FAM_V4, 17, "0.0.0.0", "255.255.255.255", 0, 65535)},
 };
 
@@ -216,7 +216,7 @@ static void test_file_structure(void **state)
 	assert_string_equal(cf.items[0].text, "deny tcp 10.0.0.1 -> 10.0.0.2");
 	assert_int_equal(cf.items[1].line, 6);
 	assert_string_equal(cf.items[1].text, "egress allow@3 udp [::1]:1 -> [::2]:2");
-	assert_int_equal(cf.items[1].dir, IR_EGRESS);
+	assert_int_equal(cf.items[1].dir, DIR_EGRESS);
 	assert_int_equal(cf.items[2].line, 7);
 	assert_int_equal(cf.items[2].expect, EVAL_PASS);
 	cases_free(&cf);
@@ -597,7 +597,7 @@ static void test_runner_report(void **state)
 	struct ir_port_match port80 = {.ranges = (struct ir_range[]){{80, 80}}, .nranges = 1};
 	struct ir_rule rules[] = {
 		{.id = 0,
-		 .action = IR_DENY,
+		 .action = ACT_DENY,
 		 .families = FAM_ALL,
 		 .proto = 6,
 		 .dport = &port80,
@@ -606,7 +606,7 @@ static void test_runner_report(void **state)
 		 .loc = {3, 5, 3, 23},
 		 .text = "deny tcp to port 80"},
 		{.id = 1,
-		 .action = IR_ALLOW,
+		 .action = ACT_ALLOW,
 		 .families = FAM_ALL,
 		 .proto = 17,
 		 .icmp_type = IR_ICMP_ANY,
@@ -614,8 +614,8 @@ static void test_runner_report(void **state)
 		 .loc = {4, 5, 4, 13},
 		 .text = "allow udp"},
 		{.id = 2,
-		 .dir = IR_EGRESS,
-		 .action = IR_PASS,
+		 .dir = DIR_EGRESS,
+		 .action = ACT_PASS,
 		 .families = FAM_ALL,
 		 .proto = IR_PROTO_ANY,
 		 .icmp_type = IR_ICMP_ANY,

@@ -1,4 +1,4 @@
-/* Address tables (compiler/emit_lpm.h): the longest-prefix lookups against a
+/* Address tables (objfmt/settables.h): the longest-prefix lookups against a
  * plain scan of the prefixes, and a named set's tables, read back exactly as
  * the BPF lookups in untrack_abi.h read them, against prefix_contains(), on
  * hand-picked edges (the /16 and /24 boundaries, /0, /32, /128, nesting)
@@ -7,8 +7,8 @@
 
 #include <endian.h>
 
-#include "addr.h"
-#include "emit_lpm.h"
+#include "objfmt/addr.h"
+#include "objfmt/settables.h"
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
 

@@ -1,4 +1,4 @@
-/* The nftables form of egress rules (compiler/emit_nft.c): the exact template
+/* The nftables form of egress rules (compiler/codegen/nft_emit.c): the exact template
  * text for every rule kind, the alternatives of OR conditions, log rules
  * that must log once, named sets, the section in the generated C, the
  * standalone ruleset of --emit=nft, and the set-use field of the metadata.
@@ -7,9 +7,10 @@
 
 #include <errno.h>
 
-#include "emit.h"
-#include "emit_nft.h"
-#include "objmeta.h"
+#include "codegen/emit.h"
+#include "codegen/nft_emit.h"
+#include "codegen/objmeta_write.h"
+#include "objfmt/objmeta.h"
 
 /* The template of a policy that must compile without errors. */
 static char *body_with(const char *src, const char *prefix)
@@ -36,7 +37,7 @@ static char *body_with(const char *src, const char *prefix)
 
 static char *body(const char *src)
 {
-	return body_with(src, EMIT_NFT_PLACEHOLDER);
+	return body_with(src, NFT_PLACEHOLDER);
 }
 
 static void check(const char *src, const char *want)
@@ -296,7 +297,7 @@ static void test_prefix_substitution(void **state)
 	(void)state;
 	char *t = body_with("set s { 10.0.0.0/8 }\npolicy p { egress log tcp to @s port 1; egress "
 			    "allow from { 192.0.2.1, @s } }\n",
-			    EMIT_NFT_PLACEHOLDER);
+			    NFT_PLACEHOLDER);
 	char *i = body_with("set s { 10.0.0.0/8 }\npolicy p { egress log tcp to @s port 1; egress "
 			    "allow from { 192.0.2.1, @s } }\n",
 			    "i7_");
@@ -304,9 +305,9 @@ static void test_prefix_substitution(void **state)
 	size_t n = 0;
 	char *subst = calloc(strlen(t) * 2 + 1, 1);
 	for (const char *c = t; *c;) {
-		if (strncmp(c, EMIT_NFT_PLACEHOLDER, strlen(EMIT_NFT_PLACEHOLDER)) == 0) {
+		if (strncmp(c, NFT_PLACEHOLDER, strlen(NFT_PLACEHOLDER)) == 0) {
 			strcat(subst, "i7_");
-			c += strlen(EMIT_NFT_PLACEHOLDER);
+			c += strlen(NFT_PLACEHOLDER);
 			n++;
 		} else {
 			strncat(subst, c++, 1);
@@ -334,10 +335,10 @@ static void test_elements(void **state)
 	for (size_t i = 0; i < 12; i++)
 		assert_int_not_equal(prefix_parse(in[i], &p[i]), ADDR_BAD_ADDRESS);
 	FILE *f = open_memstream(&text, &len);
-	assert_int_equal(emit_nft_elements(f, p, 12, FAM_V4, "  "), 7);
+	assert_int_equal(nft_elements_write(f, p, 12, FAM_V4, "  "), 7);
 	fputc('|', f);
-	assert_int_equal(emit_nft_elements(f, p, 12, FAM_V6, "  "), 1);
-	assert_int_equal(emit_nft_elements(f, p, 0, FAM_V6, "  "), 0);
+	assert_int_equal(nft_elements_write(f, p, 12, FAM_V6, "  "), 1);
+	assert_int_equal(nft_elements_write(f, p, 0, FAM_V6, "  "), 0);
 	fclose(f);
 	assert_string_equal(text,
 			    "10.0.0.0/8, 11.0.0.0/30, 11.0.0.4, 11.0.0.5, 11.0.0.6, 11.0.0.7, "
@@ -350,7 +351,7 @@ static void test_elements(void **state)
 			.family = FAM_V4, .len = 32, .addr = {10, 0, 0, (uint8_t)i}};
 	text = NULL;
 	f = open_memstream(&text, &len);
-	assert_int_equal(emit_nft_elements(f, many, 10, FAM_V4, "\t\t"), 10);
+	assert_int_equal(nft_elements_write(f, many, 10, FAM_V4, "\t\t"), 10);
 	fclose(f);
 	assert_string_equal(text, "10.0.0.0, 10.0.0.1, 10.0.0.2, 10.0.0.3, 10.0.0.4, 10.0.0.5, "
 				  "10.0.0.6, 10.0.0.7,\n\t\t10.0.0.8, 10.0.0.9");
@@ -382,7 +383,7 @@ static void test_section(void **state)
 {
 	(void)state;
 	char *c = compiled("policy p { egress deny udp }\n", section);
-	assert_string_equal(c, "\n/* The egress rules for nftables (compiler/emit_nft.h). */\n"
+	assert_string_equal(c, "\n/* The egress rules for nftables (objfmt/nft_template.h). */\n"
 			       "static const char ut_nft[] SEC(\".untrack.nft\") "
 			       "__attribute__((used)) =\n"
 			       "\t\"counter %UT%r0 { }\\012\"\n"
@@ -439,15 +440,15 @@ static void test_ruleset(void **state)
 static void test_iface_names(void **state)
 {
 	(void)state;
-	assert_true(emit_nft_iface_ok("eth0"));
-	assert_true(emit_nft_iface_ok("veth-a.100"));
-	assert_true(emit_nft_iface_ok("abcdefghijklmno"));
-	assert_false(emit_nft_iface_ok("abcdefghijklmnop"));
-	assert_false(emit_nft_iface_ok(""));
-	assert_false(emit_nft_iface_ok("a\"b"));
-	assert_false(emit_nft_iface_ok("a\\b"));
-	assert_false(emit_nft_iface_ok("a b"));
-	assert_false(emit_nft_iface_ok("a\nb"));
+	assert_true(nft_iface_ok("eth0"));
+	assert_true(nft_iface_ok("veth-a.100"));
+	assert_true(nft_iface_ok("abcdefghijklmno"));
+	assert_false(nft_iface_ok("abcdefghijklmnop"));
+	assert_false(nft_iface_ok(""));
+	assert_false(nft_iface_ok("a\"b"));
+	assert_false(nft_iface_ok("a\\b"));
+	assert_false(nft_iface_ok("a b"));
+	assert_false(nft_iface_ok("a\nb"));
 }
 
 static void meta(const struct ir_program *p, FILE *f)

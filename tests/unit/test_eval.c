@@ -3,10 +3,10 @@
  * order and direction filtering. No front end involved. */
 #include "testutil.h"
 
-#include "addr.h"
-#include "eval.h"
-#include "ir.h"
-#include "pkt.h"
+#include "objfmt/addr.h"
+#include "ref/eval.h"
+#include "ir/ir.h"
+#include "ref/pkt.h"
 
 #define HAS_ALL                                                                                    \
 	(PKT_HAS_PROTO | PKT_HAS_SRC | PKT_HAS_DST | PKT_HAS_SPORT | PKT_HAS_DPORT |               \
@@ -387,27 +387,27 @@ static struct ir_port_match dport80 = {.ranges = (struct ir_range[]){{80, 80}}, 
 static void test_log_then_decide(void **state)
 {
 	struct ir_rule rules[] = {
-		{.id = 0, .action = IR_LOG, RULE(FAM_ALL)},
-		{.id = 1, .action = IR_LOG, RULE(FAM_ALL), .dport = &dport22},
-		{.id = 2, .action = IR_LOG, RULE(FAM_V6)},
-		{.id = 3, .action = IR_DENY, RULE(FAM_ALL), .dport = &dport80},
-		{.id = 4, .action = IR_LOG, RULE(FAM_ALL)},
-		{.id = 5, .action = IR_ALLOW, RULE(FAM_ALL)},
-		{.id = 6, .action = IR_DENY, RULE(FAM_ALL)},
+		{.id = 0, .action = ACT_LOG, RULE(FAM_ALL)},
+		{.id = 1, .action = ACT_LOG, RULE(FAM_ALL), .dport = &dport22},
+		{.id = 2, .action = ACT_LOG, RULE(FAM_V6)},
+		{.id = 3, .action = ACT_DENY, RULE(FAM_ALL), .dport = &dport80},
+		{.id = 4, .action = ACT_LOG, RULE(FAM_ALL)},
+		{.id = 5, .action = ACT_ALLOW, RULE(FAM_ALL)},
+		{.id = 6, .action = ACT_DENY, RULE(FAM_ALL)},
 	};
 	struct ir_program p = PROG(rules);
 	struct pkt_fields http = TCP4(1, 1, 1000, 80), ssh = TCP4(1, 1, 1000, 22);
 	struct eval_result res;
 
 	(void)state;
-	eval_packet(&p, IR_INGRESS, &http, &res);
+	eval_packet(&p, DIR_INGRESS, &http, &res);
 	assert_int_equal(res.verdict, EVAL_DENY);
 	assert_int_equal(res.rule, 3);
 	assert_int_equal(res.nlogged, 1);
 	assert_int_equal(res.logged[0], 0);
 
 	/* Logged by 0, 1 and 4, then allowed by 5; 6 never runs. */
-	eval_packet(&p, IR_INGRESS, &ssh, &res);
+	eval_packet(&p, DIR_INGRESS, &ssh, &res);
 	assert_int_equal(res.verdict, EVAL_ALLOW);
 	assert_int_equal(res.rule, 5);
 	assert_int_equal(res.nlogged, 3);
@@ -419,10 +419,10 @@ static void test_log_then_decide(void **state)
 static void test_verdicts_and_none(void **state)
 {
 	struct ir_rule rules[] = {
-		{.id = 0, .action = IR_PASS, RULE(FAM_ALL), .dport = &dport22},
-		{.id = 1, .action = IR_ALLOW, RULE(FAM_ALL), .dport = &dport80},
-		{.id = 2, .action = IR_LOG, RULE(FAM_V4)},
-		{.id = 3, .action = IR_DENY, RULE(FAM_V6)},
+		{.id = 0, .action = ACT_PASS, RULE(FAM_ALL), .dport = &dport22},
+		{.id = 1, .action = ACT_ALLOW, RULE(FAM_ALL), .dport = &dport80},
+		{.id = 2, .action = ACT_LOG, RULE(FAM_V4)},
+		{.id = 3, .action = ACT_DENY, RULE(FAM_V6)},
 	};
 	struct ir_program p = PROG(rules);
 	static const struct {
@@ -439,7 +439,7 @@ static void test_verdicts_and_none(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		eval_packet(&p, IR_INGRESS, &cases[i].pkt, &res);
+		eval_packet(&p, DIR_INGRESS, &cases[i].pkt, &res);
 		assert_int_equal(res.verdict, cases[i].verdict);
 		assert_int_equal(res.rule, cases[i].rule);
 		assert_int_equal(res.nlogged, cases[i].nlogged);
@@ -449,33 +449,37 @@ static void test_verdicts_and_none(void **state)
 static void test_direction(void **state)
 {
 	struct ir_rule rules[] = {
-		{.id = 0, .dir = IR_EGRESS, .action = IR_DENY, RULE(FAM_ALL), .dport = &dport80},
-		{.id = 1, .dir = IR_INGRESS, .action = IR_LOG, RULE(FAM_ALL)},
-		{.id = 2, .dir = IR_EGRESS, .action = IR_LOG, RULE(FAM_ALL)},
-		{.id = 3, .dir = IR_INGRESS, .action = IR_ALLOW, RULE(FAM_ALL), .dport = &dport80},
-		{.id = 4, .dir = IR_EGRESS, .action = IR_PASS, RULE(FAM_ALL)},
+		{.id = 0, .dir = DIR_EGRESS, .action = ACT_DENY, RULE(FAM_ALL), .dport = &dport80},
+		{.id = 1, .dir = DIR_INGRESS, .action = ACT_LOG, RULE(FAM_ALL)},
+		{.id = 2, .dir = DIR_EGRESS, .action = ACT_LOG, RULE(FAM_ALL)},
+		{.id = 3,
+		 .dir = DIR_INGRESS,
+		 .action = ACT_ALLOW,
+		 RULE(FAM_ALL),
+		 .dport = &dport80},
+		{.id = 4, .dir = DIR_EGRESS, .action = ACT_PASS, RULE(FAM_ALL)},
 	};
 	struct ir_program p = PROG(rules);
 	struct pkt_fields http = TCP4(1, 1, 1000, 80), other = TCP4(1, 1, 1000, 81);
 	struct eval_result res;
 
 	(void)state;
-	eval_packet(&p, IR_INGRESS, &http, &res);
+	eval_packet(&p, DIR_INGRESS, &http, &res);
 	assert_int_equal(res.verdict, EVAL_ALLOW);
 	assert_int_equal(res.rule, 3);
 	assert_int_equal(res.nlogged, 1);
 	assert_int_equal(res.logged[0], 1);
 
-	eval_packet(&p, IR_EGRESS, &http, &res);
+	eval_packet(&p, DIR_EGRESS, &http, &res);
 	assert_int_equal(res.verdict, EVAL_DENY);
 	assert_int_equal(res.rule, 0);
 	assert_int_equal(res.nlogged, 0);
 
-	eval_packet(&p, IR_INGRESS, &other, &res);
+	eval_packet(&p, DIR_INGRESS, &other, &res);
 	assert_int_equal(res.verdict, EVAL_NONE);
 	assert_int_equal(res.rule, -1);
 
-	eval_packet(&p, IR_EGRESS, &other, &res);
+	eval_packet(&p, DIR_EGRESS, &other, &res);
 	assert_int_equal(res.verdict, EVAL_PASS);
 	assert_int_equal(res.rule, 4);
 	assert_int_equal(res.nlogged, 1);
@@ -495,8 +499,8 @@ static void test_logged_cap(void **state)
 	(void)state;
 	for (uint32_t i = 0; i <= NLOG; i++)
 		rules[i] = (struct ir_rule){
-			.id = i, .action = i < NLOG ? IR_LOG : IR_DENY, RULE(FAM_ALL)};
-	eval_packet(&p, IR_INGRESS, &f, &res);
+			.id = i, .action = i < NLOG ? ACT_LOG : ACT_DENY, RULE(FAM_ALL)};
+	eval_packet(&p, DIR_INGRESS, &f, &res);
 	assert_int_equal(res.verdict, EVAL_DENY);
 	assert_int_equal(res.rule, NLOG);
 	assert_int_equal(res.nlogged, EVAL_MAX_LOGGED);
@@ -512,7 +516,7 @@ static void test_empty_program(void **state)
 
 	(void)state;
 	memset(&res, 0xa5, sizeof(res));
-	eval_packet(&p, IR_INGRESS, &f, &res);
+	eval_packet(&p, DIR_INGRESS, &f, &res);
 	assert_int_equal(res.verdict, EVAL_NONE);
 	assert_int_equal(res.rule, -1);
 	assert_int_equal(res.nlogged, 0);

@@ -4,8 +4,8 @@
  * random 8-bit sets. */
 #include "testutil.h"
 
-#include "addr.h"
-#include "ivset.h"
+#include "objfmt/addr.h"
+#include "analysis/ivset.h"
 
 #define MAX128 (~(ivset_val)0)
 

@@ -6,10 +6,10 @@
 
 #include <arpa/inet.h>
 
-#include "addr.h"
-#include "ir.h"
-#include "pkt.h"
-#include "pktbuild.h"
+#include "objfmt/addr.h"
+#include "ir/ir.h"
+#include "ref/pkt.h"
+#include "ref/pktbuild.h"
 
 #define HAS_ADDRS (PKT_HAS_PROTO | PKT_HAS_SRC | PKT_HAS_DST)
 #define HAS_PORTS (HAS_ADDRS | PKT_HAS_SPORT | PKT_HAS_DPORT)

@@ -11,11 +11,12 @@
  *   and on 100,000-rule programs of several shapes. */
 #include "testutil.h"
 
-#include "addr.h"
-#include "eval.h"
-#include "pkt.h"
-#include "pktbuild.h"
-#include "shadow.h"
+#include "objfmt/addr.h"
+#include "ref/eval.h"
+#include "ref/pkt.h"
+#include "ref/pktbuild.h"
+#include "analysis/cover.h"
+#include "analysis/shadow.h"
 
 /* ---------------------------------------------------------------- pairs */
 
@@ -867,7 +868,8 @@ static char *brute_force(const struct ir_program *p)
 		for (size_t j = 0; j < i; j++) {
 			const struct ir_rule *e = &p->rules[j];
 
-			if (e->dir != r->dir || e->action == IR_LOG || !shadow_rule_covers(p, e, r))
+			if (e->dir != r->dir || e->action == ACT_LOG ||
+			    !shadow_rule_covers(p, e, r))
 				continue;
 			fprintf(f, "%d: warning\n%d: note\n", r->loc.first_line, e->loc.first_line);
 			break;
@@ -917,8 +919,8 @@ static void check_random_programs(int iters, size_t min_rules, unsigned span,
 
 			fill(&p, i);
 			r->id = (uint32_t)i;
-			r->dir = rnd(egress_one_in) ? IR_INGRESS : IR_EGRESS;
-			r->action = (enum ir_action)rnd(4);
+			r->dir = rnd(egress_one_in) ? DIR_INGRESS : DIR_EGRESS;
+			r->action = (enum rule_action)rnd(4);
 			r->loc.first_line = (int)i + 1;
 		}
 		char *want = brute_force(&p), *got = checked(&p);
@@ -989,7 +991,7 @@ static void scale_program(struct ir_program *p, struct ir_policy *pol, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		p->rules[i] = bare(FAM_V4, IR_PROTO_ANY);
 		p->rules[i].id = (uint32_t)i;
-		p->rules[i].action = IR_DENY;
+		p->rules[i].action = ACT_DENY;
 		p->rules[i].loc.first_line = (int)i + 1;
 	}
 }

@@ -12,16 +12,16 @@
 
 #include <cmocka.h>
 
-#include "diag.h"
-#include "frontend.h"
-#include "ir.h"
+#include "front/diag.h"
+#include "ir/ir.h"
+#include "policy_text.h"
 
 /* Compile policy text held in a string. Returns the IR or NULL; the
  * diagnostics stay in *d (call diag_free). */
 static inline struct ir_program *tu_compile(struct diag_ctx *d, const char *src)
 {
 	diag_init(d, "test.utp", src, strlen(src));
-	return frontend_compile(d);
+	return policy_compile(d);
 }
 
 /* Render the recorded diagnostics as text ("file:line:col: severity: msg"

@@ -1,0 +1,59 @@
+/* Code generation: IR → BPF C for the XDP policy program. The generator
+ * picks a strategy per policy; each strategy emits the body that sets
+ * `verdict` and `rule` for the shared epilogue (runtime-bpf/untrack_abi.h,
+ * ut_decide). */
+#ifndef UNTRACK_EMIT_H
+#define UNTRACK_EMIT_H
+
+#include <stdio.h>
+
+#include "ir/ir.h"
+
+enum emit_strategy {
+	EMIT_AUTO,   /* let the generator choose */
+	EMIT_LINEAR, /* one straight-line test per rule */
+	EMIT_TABLE,  /* rules as data: per-field classes, candidate lists */
+};
+
+struct emit_options {
+	enum emit_strategy strategy;
+};
+
+/* The strategy EMIT_AUTO resolves to for p. */
+enum emit_strategy emit_choose(const struct ir_program *p, enum emit_strategy requested);
+const char *emit_strategy_name(enum emit_strategy s);
+/* Parse a strategy name; returns -1 when unknown. */
+int emit_strategy_parse(const char *name);
+
+/* Write the whole C translation unit for p. */
+void emit_c(const struct ir_program *p, const struct emit_options *o, FILE *out);
+
+/* Shared by the strategies (emit_*.c). */
+struct emit_ctx {
+	const struct ir_program *p;
+	FILE *out;
+};
+
+/* The C condition that holds when rule r matches the packet in `st`. */
+void emit_rule_condition(const struct emit_ctx *e, const struct ir_rule *r);
+/* The same for a packet of family fam (FAM_V4 or FAM_V6, one of the rule's
+ * families), which the caller has tested. */
+void emit_rule_condition_in(const struct emit_ctx *e, const struct ir_rule *r, uint8_t fam);
+/* The test that st-><field>4 (IPv4) or st-><field>64[] (IPv6) is inside p. */
+void emit_prefix4(FILE *out, const char *field, const struct prefix *p);
+void emit_prefix6(FILE *out, const char *field, const struct prefix *p);
+void emit_linear_body(const struct emit_ctx *e);
+
+/* The table strategy (table_emit.c): file-scope declarations (data,
+ * lookups, the candidate check), then the body inside the program. The
+ * state passes from one to the other and is freed by the body. */
+void emit_table_prelude(const struct emit_ctx *e, void **state);
+void emit_table_main(const struct emit_ctx *e, void *state);
+/* What the table strategy builds for p, as '#' comment lines. */
+void emit_table_describe(const struct ir_program *p, FILE *out);
+
+/* Why the strategy s was chosen for p and what it builds: '#' comment
+ * lines for --dump=ir and -v. */
+void emit_describe(const struct ir_program *p, enum emit_strategy requested, FILE *out);
+
+#endif

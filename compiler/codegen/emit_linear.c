@@ -1,0 +1,132 @@
+/* The linear strategy: one straight-line test per ingress rule, in
+ * evaluation order. Cheapest for small policies.
+ *
+ * The rules are emitted twice over, once under a test for IPv4 and once
+ * for IPv6, each copy holding only the rules of that family: a packet
+ * tests only the rules that can match it, and no rule repeats the family
+ * test. Within a family the order is the evaluation order.
+ *
+ * The compiler barrier before each rule makes clang reload the state's
+ * fields instead of keeping them in registers across rules: otherwise every
+ * path carries different register knowledge, the verifier cannot merge
+ * states, and a few hundred rules exhaust its instruction budget
+ * (shared/notes/performance.md).
+ *
+ * Each family's block opens with a guard: the longest prefix that holds
+ * every source (or destination) address any of its rules can match. A
+ * packet outside it, the typical packet of a flood from everywhere, skips
+ * the whole block after one test instead of failing every rule in turn. */
+#include "codegen/cwrite.h"
+#include "codegen/emit.h"
+
+/* The longest prefix of family fam that contains every address the rules
+ * of the block can match in one address field (dst or src). False when some
+ * rule of the block does not confine that field to fixed prefixes (no
+ * condition, a negation, a named set whose contents change at run time). */
+static bool block_hull(const struct ir_program *p, uint8_t fam, bool dst, struct prefix *hull)
+{
+	bool any = false;
+
+	*hull = (struct prefix){0};
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct ir_rule *r = &p->rules[i];
+		const struct ir_addr_match *m = dst ? r->dst : r->src;
+
+		if (r->dir != DIR_INGRESS || !(r->families & fam))
+			continue;
+		if (!m || m->negate || m->nsets)
+			return false;
+		/* A rule with no prefix of this family cannot match here. */
+		for (size_t j = 0; j < m->nprefixes; j++) {
+			if (m->prefixes[j].family != fam)
+				continue;
+			if (any)
+				prefix_widen(hull, &m->prefixes[j]);
+			else
+				*hull = m->prefixes[j];
+			any = true;
+		}
+	}
+	return any && hull->len > 0;
+}
+
+static void emit_guard(const struct emit_ctx *e, uint8_t fam)
+{
+	struct prefix src, dst;
+	bool has_src = block_hull(e->p, fam, false, &src);
+	bool has_dst = block_hull(e->p, fam, true, &dst);
+	const struct prefix *hull;
+	const char *field;
+	char text[PREFIX_STRLEN];
+
+	if (!has_src && !has_dst)
+		return;
+	if (has_src && (!has_dst || src.len >= dst.len))
+		hull = &src, field = "src";
+	else
+		hull = &dst, field = "dst";
+	fprintf(e->out, "\t/* No rule below matches a %s address outside %s. */\n\tif (!(", field,
+		prefix_format(hull, text));
+	if (fam == FAM_V4)
+		emit_prefix4(e->out, field, hull);
+	else
+		emit_prefix6(e->out, field, hull);
+	fputs("))\n\t\tgoto no_match;\n", e->out);
+}
+
+static void emit_rules(const struct emit_ctx *e, uint8_t fam)
+{
+	const struct ir_program *p = e->p;
+	FILE *out = e->out;
+
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct ir_rule *r = &p->rules[i];
+
+		if (r->dir != DIR_INGRESS || !(r->families & fam))
+			continue;
+		cwrite_line_directive(e->out, r->loc.first_line, e->p->file);
+		fputs("\tasm volatile(\"\" ::: \"memory\");\n\tif (", out);
+		emit_rule_condition_in(e, r, fam);
+		fputs(") {\n", out);
+		switch (r->action) {
+		case ACT_LOG:
+			fprintf(out, "\t\tut_rule_count(&ut_rule_stats, %u, st);\n", r->id);
+			fprintf(out, "\t\tut_log_emit(ctx, st, %u);\n\t}\n", r->id);
+			continue;
+		case ACT_ALLOW:
+			fputs("\t\tverdict = UT_VERDICT_ACCEPT;\n", out);
+			break;
+		case ACT_DENY:
+			fputs("\t\tverdict = UT_VERDICT_DROP;\n", out);
+			break;
+		case ACT_PASS:
+			fputs("\t\tverdict = UT_VERDICT_PASS;\n", out);
+			break;
+		}
+		fprintf(out, "\t\trule = %u;\n\t\tgoto decide;\n\t}\n", r->id);
+	}
+}
+
+void emit_linear_body(const struct emit_ctx *e)
+{
+	bool v4 = false, v6 = false;
+
+	for (size_t i = 0; i < e->p->nrules; i++) {
+		const struct ir_rule *r = &e->p->rules[i];
+		if (r->dir != DIR_INGRESS)
+			continue;
+		v4 |= (r->families & FAM_V4) != 0;
+		v6 |= (r->families & FAM_V6) != 0;
+	}
+	if (!v4 && !v6)
+		return;
+	/* untrack_main hands the policy IPv4 and IPv6 packets only. */
+	fputs("\tif (st->family == UT_FAM_V4) {\n", e->out);
+	emit_guard(e, FAM_V4);
+	emit_rules(e, FAM_V4);
+	fputs("\t} else {\n", e->out);
+	emit_guard(e, FAM_V6);
+	emit_rules(e, FAM_V6);
+	/* Past both blocks: no rule decided (emit_c's no_match follows). */
+	fputs("\t}\n", e->out);
+}
