@@ -19,7 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "commands.h"
-#include "ir/ir.h"
+#include "objfmt/vocab.h"
 #include "objfmt/objmeta.h"
 #include "state.h"
 #include "untrack_abi.h"
