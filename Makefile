@@ -20,9 +20,9 @@ MULTIARCH := $(shell $(CC) -dumpmachine)
 WARN    := -Wall -Wextra -Werror
 CFLAGS  ?= -O2 -g
 # Includes name their layer: "objfmt/addr.h" (from the top), "front/ast.h",
-# "codegen/emit.h" (from compiler/); grammar/, runtime-bpf/ and the generated
-# parser are found by bare name.
-CPPFLAGS_ALL := -I. -Icompiler -Igrammar -Iruntime-bpf -I$(GEN) -Itests/support -D_GNU_SOURCE \
+# "grammar/parse.h" (from compiler/); runtime-bpf/untrack_abi.h and the
+# generated parser are found by bare name.
+CPPFLAGS_ALL := -I. -Icompiler -Iruntime-bpf -I$(GEN) -Itests/support -D_GNU_SOURCE \
 	-DUNTRACK_MULTIARCH_INCLUDE=\"/usr/include/$(MULTIARCH)\" \
 	-DUNTRACK_INCLUDEDIR=\"$(PREFIX)/include/untrack\"
 CFLAGS_ALL   := -std=gnu11 $(WARN) $(CFLAGS) -MMD -MP
@@ -48,18 +48,18 @@ PARSER_H  := $(GEN)/parser.h
 SCANNER_C := $(GEN)/scanner.c
 SCANNER_H := $(GEN)/scanner.h
 
-$(PARSER_C) $(PARSER_H) &: grammar/parser.y | $(GEN)
+$(PARSER_C) $(PARSER_H) &: compiler/grammar/parser.y | $(GEN)
 	$(call msg,BISON,$<)
 	$(Q)$(BISON) -Wall -Werror --defines=$(PARSER_H) -o $(PARSER_C) $<
 
-$(SCANNER_C) $(SCANNER_H) &: grammar/scanner.l | $(GEN)
+$(SCANNER_C) $(SCANNER_H) &: compiler/grammar/scanner.l | $(GEN)
 	$(call msg,FLEX,$<)
 	$(Q)$(FLEX) --header-file=$(SCANNER_H) -o $(SCANNER_C) $<
 
 GEN_SRCS  := $(PARSER_C) $(SCANNER_C)
-# The compiler's passes (compiler/*/), the grammar's entry, and the object
-# format library the compiler shares with the loader.
-LIB_SRCS  := $(wildcard compiler/*/*.c) grammar/parse.c
+# The compiler's passes (compiler/*/, the grammar's entry among them); the
+# object format library it shares with the loader is built apart.
+LIB_SRCS  := $(wildcard compiler/*/*.c)
 OBJFMT_SRCS := $(wildcard objfmt/*.c)
 # Helpers of the tests and tools that start from policy text.
 SUPPORT_SRCS := $(wildcard tests/support/*.c)

@@ -20,7 +20,7 @@
 #include "front/sema.h"
 #include "ir/ir.h"
 #include "ir/ir_check.h"
-#include "parse.h"
+#include "grammar/parse.h"
 #include "ref/cases.h"
 
 #ifndef UNTRACK_VERSION

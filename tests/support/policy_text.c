@@ -6,7 +6,7 @@
 #include "analysis/shadow.h"
 #include "front/sema.h"
 #include "ir/ir_check.h"
-#include "parse.h"
+#include "grammar/parse.h"
 
 static struct ir_program *front(struct diag_ctx *d, bool analyse)
 {

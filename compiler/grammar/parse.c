@@ -1,10 +1,10 @@
-#include "parse.h"
+#include "grammar/parse.h"
 
 #include <string.h>
 
 #include "base/xalloc.h"
 #include "front/read_file.h"
-#include "parse_state.h"
+#include "grammar/parse_state.h"
 #include "parser.h"
 #include "scanner.h"
 

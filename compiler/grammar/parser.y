@@ -3,7 +3,7 @@
  * at the end of the rule (or declaration) so one run reports them all. */
 
 %code requires {
-#include "parse_state.h"
+#include "grammar/parse_state.h"
 #ifndef YY_TYPEDEF_YY_SCANNER_T
 #define YY_TYPEDEF_YY_SCANNER_T
 typedef void *yyscan_t;
