@@ -72,9 +72,11 @@ LIBUTC       := $(BUILD)/libutc.a
 LIBUTC_SAN   := $(BUILD)/libutc-san.a
 LIBOBJFMT    := $(BUILD)/libobjfmt.a
 LIBOBJFMT_SAN := $(BUILD)/libobjfmt-san.a
-# What a program built on the compiler links, in link order.
+# What a program built on the compiler links, in link order (libelf reads
+# back the objects clang wrote).
 COMPILER_LIBS     := $(LIBUTC) $(LIBOBJFMT)
 COMPILER_LIBS_SAN := $(LIBUTC_SAN) $(LIBOBJFMT_SAN)
+COMPILER_LDLIBS   := -lelf
 SUPPORT_OBJS     := $(SUPPORT_SRCS:%.c=$(OBJ)/%.o)
 SUPPORT_OBJS_SAN := $(SUPPORT_SRCS:%.c=$(SANOBJ)/%.o)
 
@@ -116,12 +118,12 @@ $(LIBOBJFMT_SAN): $(OBJFMT_SRCS:%.c=$(SANOBJ)/%.o)
 
 $(BUILD)/untrackc: $(OBJ)/compiler/main.o $(COMPILER_LIBS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^ $(COMPILER_LDLIBS)
 
 # A sanitized driver for the command-line tests.
 $(BUILD)/untrackc-san: $(SANOBJ)/compiler/main.o $(COMPILER_LIBS_SAN)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS_ALL) $(SANFLAGS) -o $@ $^
+	$(Q)$(CC) $(CFLAGS_ALL) $(SANFLAGS) -o $@ $^ $(COMPILER_LDLIBS)
 
 $(GEN):
 	@mkdir -p $@
@@ -154,7 +156,8 @@ TOOLS := $(BUILD)/tools/cases2pcap
 $(BUILD)/tools/%: tests/tools/%.c $(SUPPORT_OBJS) $(COMPILER_LIBS)
 	@mkdir -p $(@D)
 	$(call msg,CC-TOOL,$@)
-	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $< $(SUPPORT_OBJS) $(COMPILER_LIBS) -lpcap
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $< $(SUPPORT_OBJS) $(COMPILER_LIBS) \
+		$(COMPILER_LDLIBS) -lpcap
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -163,7 +166,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(SUPPORT_OBJS_SAN) $(COM
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$<)
 	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS_ALL) $(SANFLAGS) -o $@ $< $(SUPPORT_OBJS_SAN) \
-		$(COMPILER_LIBS_SAN) -lcmocka
+		$(COMPILER_LIBS_SAN) $(COMPILER_LDLIBS) -lcmocka
 
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; \
@@ -180,7 +183,7 @@ $(FUZZ_BIN): $(FUZZ_SRCS) $(PARSER_H) $(SCANNER_H)
 	@mkdir -p $(@D)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(CPPFLAGS_ALL) -std=gnu11 -g -O1 $(WARN) $(GEN_CFLAGS) \
-		-fsanitize=fuzzer,address,undefined -o $@ $(FUZZ_SRCS)
+		-fsanitize=fuzzer,address,undefined -o $@ $(FUZZ_SRCS) $(COMPILER_LDLIBS)
 
 fuzz: $(FUZZ_BIN) $(BUILD)/untrackc
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_BIN) $(BUILD)/untrackc

@@ -50,7 +50,7 @@ $(KT_BIN): $(KT_SRCS) $(wildcard tests/kernel/*.h) runtime-bpf/untrack_abi.h $(C
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/kernel $(CFLAGS_ALL) -o $@ $(KT_SRCS) \
-		$(COMPILER_LIBS) -lbpf
+		$(COMPILER_LIBS) $(COMPILER_LDLIBS) -lbpf
 
 kernel-test: $(RUNTIME_OBJS) $(KT_BPF) $(KT_BIN)
 	$(Q)bash tests/kernel/check_tailcalls.sh $(RUNTIME_OBJS) $(KT_DIR)/probe_policy.bpf.o

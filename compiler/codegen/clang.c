@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/xalloc.h"
+#include "codegen/jump_reach.h"
 
 extern char **environ;
 
@@ -150,8 +151,10 @@ int backend_emit_c(const struct ir_program *p, const struct backend_options *o, 
 	return ret;
 }
 
-int backend_compile(const struct ir_program *p, const struct backend_options *o, const char *output,
-		    char *err, size_t errlen)
+/* One compile with o's strategy. Returns 0, -E2BIG when clang's program is
+ * too long for its jumps (jump_reach.h), or -1. */
+static int compile_to(const struct ir_program *p, const struct backend_options *o,
+		      const char *output, char *err, size_t errlen)
 {
 	char incdir[PATH_MAX], tmpdir[] = "/tmp/untrackc.XXXXXX", csrc[PATH_MAX];
 	char *tmp_out = NULL, *text = NULL;
@@ -238,6 +241,20 @@ int backend_compile(const struct ir_program *p, const struct backend_options *o,
 		goto out;
 	}
 	close(fd);
+	char why[512];
+	e = jump_reach_check(tmp_out, why, sizeof(why));
+	if (e == -E2BIG) {
+		fail(err, errlen, "the %s strategy's program cannot be loaded: %s",
+		     emit_strategy_name(emit_choose(p, o->strategy)), why);
+		ret = -E2BIG;
+		goto out;
+	}
+	if (e) {
+		fail(err, errlen,
+		     "clang's object for the generated C is broken (%s): this is a bug in untrackc",
+		     why);
+		goto out;
+	}
 	if (chmod(tmp_out, 0644) != 0 || rename(tmp_out, output) != 0) {
 		fail(err, errlen, "cannot write '%s': %s", output, strerror(errno));
 		goto out;
@@ -256,4 +273,26 @@ out:
 	}
 	free(text);
 	return ret;
+}
+
+int backend_compile(const struct ir_program *p, const struct backend_options *o, const char *output,
+		    char *err, size_t errlen)
+{
+	int ret = compile_to(p, o, output, err, errlen);
+
+	/* auto picks the linear strategy only for policies far below the
+	 * limit; should one still reach it, the table strategy loads. A
+	 * strategy the user asked for is never swapped. */
+	if (ret == -E2BIG && o->strategy == EMIT_AUTO) {
+		struct backend_options table = *o;
+
+		table.strategy = EMIT_TABLE;
+		if (o->verbose)
+			fprintf(stderr, "untrackc: %s; compiling with the table strategy\n", err);
+		ret = compile_to(p, &table, output, err, errlen);
+	}
+	if (ret == -E2BIG)
+		snprintf(err + strlen(err), errlen - strlen(err),
+			 " (use --strategy=table or auto)");
+	return ret == 0 ? 0 : -1;
 }

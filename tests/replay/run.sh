@@ -377,6 +377,21 @@ cmp -s "$A/keep.o" "$A/keep.orig" || problem "a policy with errors changed the e
 want_no_temp "$A"
 end
 
+# clang writes a jump past the 16-bit reach cut short, without an error; the
+# kernel then rejects the object. untrackc must see it in the object.
+bash "$root/scripts/gen-policy.sh" --seed 3 3000 >"$A/long-linear.utp"
+begin "linear code too long for BPF jumps: exit 2, says why and what to use, no object"
+run "$UNTRACKC" --strategy=linear "$A/long-linear.utp" -o "$A/long.o"
+want_rc 2
+want_line err "^untrackc: error: the linear strategy's program cannot be loaded: section 'xdp' is [0-9]+ instructions long"
+want_line err 'use --strategy=table or auto'
+want_absent "$A/long.o"
+want_no_temp "$A"
+run "$UNTRACKC" "$A/long-linear.utp" -o "$A/long.o"
+want_rc 0
+[[ -s $A/long.o ]] || problem "auto wrote no object for the same policy"
+end
+
 begin "an unwritable output folder: exit 2, nothing created"
 run "$UNTRACKC" "$TD/spec-example.utp" -o "$A/no-such-dir/p.o"
 want_rc 2
