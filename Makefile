@@ -133,7 +133,12 @@ LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_OBJS := $(LOADER_SRCS:%.c=$(OBJ)/%.o)
 LOADER_LIBS := -lbpf -lelf -lz -lpcap -lnftables
 
-$(OBJ)/loader/%.o: CPPFLAGS_ALL += -Iloader -DUNTRACK_LIBDIR=\"$(PREFIX)/lib/untrack\"
+# The loader and objfmt/ see objfmt/ and runtime-bpf/ only: including a
+# header of the compiler from them does not compile.
+CPPFLAGS_OBJFMT := -I. -Iruntime-bpf -D_GNU_SOURCE
+$(OBJ)/objfmt/%.o $(SANOBJ)/objfmt/%.o: CPPFLAGS_ALL = $(CPPFLAGS_OBJFMT)
+$(OBJ)/loader/%.o: CPPFLAGS_ALL = $(CPPFLAGS_OBJFMT) -Iloader \
+	-DUNTRACK_LIBDIR=\"$(PREFIX)/lib/untrack\"
 
 # The loader links the object format library and nothing of the compiler.
 $(BUILD)/untrack: $(LOADER_OBJS) $(LIBOBJFMT)
