@@ -10,7 +10,7 @@
  * fields instead of keeping them in registers across rules: otherwise every
  * path carries different register knowledge, the verifier cannot merge
  * states, and a few hundred rules exhaust its instruction budget
- * (shared/notes/performance.md).
+ * (docs/bpf-costs.md, "Straight-line code").
  *
  * Each family's block opens with a guard: the longest prefix that holds
  * every source (or destination) address any of its rules can match. A

@@ -3,7 +3,7 @@
 # jump: the key (r3) set to a constant by the instruction right before the
 # `call 12`, and at most one call site per (program, key). clang merging
 # sites into one call with a variable key costs a retpoline per packet
-# (shared/notes/performance.md). Works on generated policy objects too.
+# (docs/bpf-costs.md, "Tail calls"). Works on generated policy objects too.
 #
 #   check_tailcalls.sh OBJ...
 set -euo pipefail
