@@ -1,9 +1,9 @@
 /* Micro-benchmark of shadow_check on 100,000-rule programs of several
  * shapes, built directly as IR (no parsing in the numbers).
  *
- *   cc -O2 -Icompiler -D_GNU_SOURCE tests/bench/bench_shadow.c \
- *      compiler/{shadow,shadow_index,ivset,addr,diag,xalloc}.c -o bench_shadow
- *   ./bench_shadow [RULES [SHAPE]]
+ *   make && cc -O2 -I. -Icompiler -D_GNU_SOURCE tests/bench/bench_shadow.c \
+ *      build/libutc.a build/libobjfmt.a -o build/bench_shadow
+ *   build/bench_shadow [RULES [SHAPE]]
  *
  * Prints, per shape: rules, warnings, and the time of one shadow_check. */
 #include <stdio.h>
