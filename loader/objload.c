@@ -17,12 +17,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "paths.h" /* generated: UNTRACK_LIBDIR */
 #include "seed_tables.h"
 #include "untrack_abi.h"
-
-#ifndef UNTRACK_LIBDIR
-#define UNTRACK_LIBDIR "/usr/local/lib/untrack"
-#endif
 
 #define RUNTIME_OBJECT "untrack_runtime.bpf.o"
 

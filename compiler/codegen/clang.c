@@ -15,15 +15,9 @@
 
 #include "base/xalloc.h"
 #include "codegen/jump_reach.h"
+#include "paths.h" /* generated: UNTRACK_INCLUDEDIR, UNTRACK_MULTIARCH_INCLUDE */
 
 extern char **environ;
-
-#ifndef UNTRACK_INCLUDEDIR
-#define UNTRACK_INCLUDEDIR "/usr/local/include/untrack"
-#endif
-#ifndef UNTRACK_MULTIARCH_INCLUDE
-#define UNTRACK_MULTIARCH_INCLUDE "/usr/include/x86_64-linux-gnu"
-#endif
 
 #define ABI_HEADER "untrack_abi.h"
 
