@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Helpers for the black-box tests of untrackc (sourced by tests/cli/run.sh).
+# Helpers for the black-box tests of untrackc (sourced by tests/cli/run.sh),
+# on top of the blocks of tests/lib/suite.sh.
 #
 # A test is a block:
 #     begin "what it shows"
@@ -18,48 +19,13 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98
 export LSAN_OPTIONS=exitcode=97
 export LC_ALL=C
 
+SUITE=${SUITE:-cli}
+# shellcheck source=tests/lib/suite.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/suite.sh"
+
 CLI_TIMEOUT=${CLI_TIMEOUT:-20}
-passed=0
-failed=0
-current=
-problems=()
 RC=0
-
-begin()
-{
-	current=$1
-	problems=()
-	RC=
-	rm -f "$S/out" "$S/err"
-}
-
-problem()
-{
-	problems+=("$1")
-}
-
-end()
-{
-	if ((${#problems[@]} == 0)); then
-		passed=$((passed + 1))
-		printf 'ok   %s\n' "$current"
-		return
-	fi
-	failed=$((failed + 1))
-	printf 'FAIL %s\n' "$current"
-	local p
-	for p in "${problems[@]}"; do
-		printf '     - %s\n' "$p"
-	done
-	if [[ -s $S/err ]]; then
-		printf '     stderr:\n'
-		head -c 1500 "$S/err" | head -n 20 | tr -c '[:print:]\t\n' '?' | sed 's/^/     | /'
-	fi
-	if [[ -s $S/out ]]; then
-		printf '     stdout:\n'
-		head -c 1500 "$S/out" | head -n 20 | tr -c '[:print:]\t\n' '?' | sed 's/^/     | /'
-	fi
-}
+output_in_scratch
 
 # write NAME: stdin into the scratch file NAME.
 write()

@@ -26,63 +26,47 @@ POL=$root/tests/e2e-egress/policies
 export LC_ALL=C
 
 need_built "$UNTRACK" "$UNTRACKC" "$EXCHANGE" "$root/build/runtime/untrack_runtime.bpf.o"
-need_root_and ip nft conntrack jq nsenter timeout llvm-objcopy
+need_root "network namespaces, XDP, nftables"
+need_tools ip nft conntrack jq nsenter timeout llvm-objcopy
 
 # Names: ≤ 15 characters for interfaces, unique per run.
-id=$(printf '%05d%02d' $(($$ % 100000)) $((RANDOM % 100)))
+id=$SUITE_ID
 HNS=ut-eg-h-$id # the host: untrack is attached to its interface HIF
 PNS=ut-eg-p-$id # the peer
 HIF=ug${id}h
 PIF=ug${id}p
 AIF=ug${id}a # a second interface on the host; sorts before HIF
 HINO=
-W=
 SERVERS=()
-t_suite=$(date +%s)
-
-cleanup()
-{
-	local rc=$? pid
-	for pid in "${SERVERS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	done
-	if [[ -e /run/netns/$HNS ]]; then
-		for ifc in "$AIF" "$HIF"; do
-			nsenter --net="/run/netns/$HNS" "$UNTRACK" detach "$ifc" >/dev/null 2>&1
-		done
-	fi
-	ip netns del "$HNS" 2>/dev/null
-	ip netns del "$PNS" 2>/dev/null
-	if [[ -n $HINO ]]; then
-		rm -rf "/sys/fs/bpf/untrack/netns:$HINO" "/run/untrack/netns:$HINO"
-		rmdir /sys/fs/bpf/untrack 2>/dev/null
-	fi
-	[[ -n $W ]] && rm -rf "$W"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
 
 # Work on copies: other builds in the tree must not swap the binary or the
 # runtime under a running test.
-W=$(mktemp -d /tmp/ut-e2e-egress.XXXXXX)
+scratch_dir W
 if ! cp "$UNTRACK" "$W/untrack" || ! cp "$root/build/runtime/untrack_runtime.bpf.o" "$W/" ||
 	! cp "$EXCHANGE" "$W/utexchange"; then
-	echo "e2e-egress: cannot copy the loader, the runtime and the test tool" >&2
-	echo "0 passed, 1 failed"
-	exit 1
+	setup_failed "cannot copy the loader, the runtime and the test tool"
 fi
 UNTRACK=$W/untrack
 EXCHANGE=$W/utexchange
 export UNTRACK_RUNTIME=$W/untrack_runtime.bpf.o
 
-ip netns add "$HNS" 2>/dev/null || cannot "cannot create network namespaces"
-ip netns add "$PNS" || cannot "cannot create network namespaces"
+# The servers stop before anything else goes (on_exit runs last registered
+# first).
+# shellcheck disable=SC2317 # run by on_exit
+stop_servers()
+{
+	local pid
+	for pid in "${SERVERS[@]}"; do
+		kill -TERM "$pid" && wait "$pid"
+	done
+}
+netns_pair "$HNS" "$HIF" "$PNS" "$PIF" || cannot "cannot create network namespaces joined by a veth pair"
 HINO=$(stat -L -c %i "/run/netns/$HNS")
+# shellcheck disable=SC2016 # expanded at exit
+on_exit 'untrack_teardown "$HNS" "$HINO" "$AIF" "$HIF"'
+on_exit stop_servers
 PINS=/sys/fs/bpf/untrack/netns:$HINO
 RUNS=/run/untrack/netns:$HINO
-ip link add "$HIF" netns "$HNS" type veth peer name "$PIF" netns "$PNS" ||
-	cannot "cannot create a veth pair"
 
 # nsenter, not ip netns exec: that one remounts /sys, hiding the pins.
 nh() { nsenter --net="/run/netns/$HNS" "$@"; } # the host, where untrack is
@@ -102,26 +86,13 @@ H4=10.202.0.1 H6=fd02::1
 P4=10.202.0.2 P6=fd02::2 Q4=10.202.0.3 Q6=fd02::3 # the peer's two addresses
 setup_net()
 {
-	local a hmac pmac
-	for n in "$HNS" "$PNS"; do
-		ip netns exec "$n" sysctl -qw net.ipv6.conf.all.accept_ra=0 \
-			net.ipv6.conf.default.accept_ra=0 net.ipv6.conf.default.router_solicitations=0 \
-			net.ipv6.conf.all.router_solicitations=0 || return 1
-	done
-	nh ip link set lo up && np ip link set lo up || return 1
+	local a
 	nh ip addr add $H4/24 dev "$HIF" && nh ip addr add $H6/64 dev "$HIF" nodad || return 1
 	for a in $P4 $Q4; do np ip addr add "$a/24" dev "$PIF" || return 1; done
 	for a in $P6 $Q6; do np ip addr add "$a/64" dev "$PIF" nodad || return 1; done
 	nh ip link set "$HIF" up && np ip link set "$PIF" up || return 1
-	# Fixed neighbours: no ARP or ND, so every packet is one of the test's.
-	hmac=$(nh ip -j link show "$HIF" | jq -r '.[0].address')
-	pmac=$(np ip -j link show "$PIF" | jq -r '.[0].address')
-	for a in $P4 $Q4 $P6 $Q6; do
-		nh ip neigh replace "$a" lladdr "$pmac" dev "$HIF" nud permanent || return 1
-	done
-	for a in $H4 $H6; do
-		np ip neigh replace "$a" lladdr "$hmac" dev "$PIF" nud permanent || return 1
-	done
+	neigh_pin "$HNS" "$HIF" "$PNS" "$PIF" "$P4" "$Q4" "$P6" "$Q6" || return 1
+	neigh_pin "$PNS" "$PIF" "$HNS" "$HIF" "$H4" "$H6" || return 1
 	# The second interface of the host, for the tests with two attached.
 	nh ip link add "$AIF" type veth peer name "${AIF}x" || return 1
 	nh ip link set "$AIF" up && nh ip link set "${AIF}x" up || return 1
@@ -132,18 +103,7 @@ setup_net()
 setup_net || cannot "cannot configure the veth pair"
 
 # Conntrack on in the host: a rule that looks at ct state.
-nh nft -f - <<'EOF' || cannot "cannot load the ct state rules"
-table inet ctforce {
-	chain out {
-		type filter hook output priority filter; policy accept;
-		ct state new counter
-	}
-	chain in {
-		type filter hook input priority filter; policy accept;
-		ct state new counter
-	}
-}
-EOF
+conntrack_on_ruleset | nh nft -f - || cannot "cannot load the ct state rules"
 
 # One-way flows from the host to the peer: NAME DST DPORT. The peer counts
 # each (before anything else, priority -500) and drops it, so that no
@@ -211,10 +171,7 @@ ct_port()
 
 compile()
 {
-	"$UNTRACKC" -w "$POL/$1.utp" -o "$W/$1.o" || {
-		echo "e2e-egress: cannot compile $POL/$1.utp" >&2
-		exit 1
-	}
+	"$UNTRACKC" -w "$POL/$1.utp" -o "$W/$1.o" || setup_failed "cannot compile $POL/$1.utp"
 }
 compile egress-a
 compile egress-b
@@ -606,6 +563,4 @@ run_ut status --json
 want "$(jq -r '[.interfaces[].health] | join(" ")' <<<"$OUT")" = "ok ok" "status of both"
 end
 
-echo "e2e-egress: $(($(date +%s) - t_suite)) s"
-echo "$passed passed, $failed failed"
-((failed == 0))
+finish

@@ -1,83 +1,31 @@
 # shellcheck shell=bash
-# Helpers for the end-to-end tests of untrack (sourced by tests/e2e/run.sh).
-#
-# A test is a block; assertions record problems and never stop the script:
+# Assertions of the end-to-end tests of untrack (sourced by tests/e2e/run.sh
+# and tests/e2e-egress/run.sh, after setting SUITE). Blocks, the preamble and
+# cleanup come from tests/lib/suite.sh:
 #     begin "what it shows"
 #     want "$got" = 20 "packets counted"
 #     end
 
-# The suite's preamble. SUITE names it in messages and is the make target
-# that builds its tools.
+# shellcheck source=tests/lib/suite.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/suite.sh"
 
-# cannot WHY: this machine cannot run the suite: a failure under CI=true,
-# else a skip.
-cannot()
+# untrack_teardown NS INO IFACE...: untrack detached from each IFACE of
+# network namespace NS (inode INO, empty when not known yet), and what it
+# pinned and recorded for the namespace removed. For on_exit, before the
+# namespace itself goes; $UNTRACK is the loader.
+untrack_teardown()
 {
-	if [[ ${CI:-} == true ]]; then
-		echo "$SUITE: cannot run under CI=true: $1"
-		echo "0 passed, 1 failed"
-		exit 1
+	local ns=$1 ino=$2 ifc
+	shift 2
+	if [[ -e /run/netns/$ns ]]; then
+		for ifc in "$@"; do
+			nsenter --net="/run/netns/$ns" "$UNTRACK" detach "$ifc"
+		done
 	fi
-	echo "$SUITE: skipped: $1"
-	echo "0 passed, 0 failed, 1 skipped"
-	exit 0
-}
-
-# need_built FILE...: what `make $SUITE` builds; missing is a failure.
-need_built()
-{
-	local f
-	for f in "$@"; do
-		if [[ ! -e $f ]]; then
-			echo "$SUITE: $f is missing (make $SUITE builds it)" >&2
-			echo "0 passed, 1 failed"
-			exit 1
-		fi
-	done
-}
-
-# need_root_and TOOL...: root and every tool, or the suite cannot run.
-need_root_and()
-{
-	local tool
-	[[ $(id -u) == 0 ]] || cannot "needs root (network namespaces, XDP, nftables)"
-	for tool in "$@"; do
-		command -v "$tool" >/dev/null || cannot "needs $tool (scripts/deps.sh installs it)"
-	done
-}
-
-passed=0
-failed=0
-current=
-problems=()
-t_start=0
-
-begin()
-{
-	current=$1
-	problems=()
-	t_start=$(date +%s%N)
-}
-
-problem()
-{
-	problems+=("$1")
-}
-
-end()
-{
-	local ms=$((($(date +%s%N) - t_start) / 1000000))
-	if ((${#problems[@]} == 0)); then
-		passed=$((passed + 1))
-		printf 'ok   %s (%d ms)\n' "$current" "$ms"
-		return
+	if [[ -n $ino ]]; then
+		rm -rf "/sys/fs/bpf/untrack/netns:$ino" "/run/untrack/netns:$ino"
+		rmdir /sys/fs/bpf/untrack
 	fi
-	failed=$((failed + 1))
-	printf 'FAIL %s (%d ms)\n' "$current" "$ms"
-	local p
-	for p in "${problems[@]}"; do
-		printf '     - %s\n' "$p"
-	done
 }
 
 # want A OP B WHAT: a numeric (-eq style: = != < > <= >=) or string check.

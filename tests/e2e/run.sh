@@ -25,58 +25,34 @@ POL=$root/tests/e2e/policies
 export LC_ALL=C
 
 need_built "$UNTRACK" "$UNTRACKC" "$TOOLS/uttraffic" "$TOOLS/xdp_other.bpf.o"
-need_root_and ip tc nft conntrack jq nsenter setpriv unshare timeout llvm-objcopy bpftool
+need_root "network namespaces, XDP, nftables"
+need_tools ip tc nft conntrack jq nsenter setpriv unshare timeout llvm-objcopy bpftool
 
 # Names: ≤ 15 characters for interfaces, unique per run.
-id=$(printf '%05d%02d' $(($$ % 100000)) $((RANDOM % 100)))
+id=$SUITE_ID
 SNS=ut-e2e-s-$id
 RNS=ut-e2e-r-$id
 SIF=ue${id}s
 RIF=ue${id}r
 VIF=$RIF.7
 RINO=
-W=
-t_suite=$(date +%s)
-
-cleanup()
-{
-	local rc=$?
-	if [[ -e /run/netns/$RNS ]]; then
-		for ifc in "$VIF" "$RIF"; do
-			nsenter --net="/run/netns/$RNS" "$UNTRACK" detach "$ifc" >/dev/null 2>&1
-		done
-	fi
-	ip netns del "$SNS" 2>/dev/null
-	ip netns del "$RNS" 2>/dev/null
-	if [[ -n $RINO ]]; then
-		rm -rf "/sys/fs/bpf/untrack/netns:$RINO" "/run/untrack/netns:$RINO"
-		rmdir /sys/fs/bpf/untrack 2>/dev/null
-	fi
-	rm -rf "/sys/fs/bpf/ut-e2e-other-$id"
-	[[ -n $W ]] && rm -rf "$W"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # Work on copies: other builds in the tree must not swap the binary or the
 # runtime under a running test.
-W=$(mktemp -d /tmp/ut-e2e.XXXXXX)
+scratch_dir W
 if ! cp "$UNTRACK" "$W/untrack" || ! cp "$root/build/runtime/untrack_runtime.bpf.o" "$W/"; then
-	echo "e2e: cannot copy the loader and the runtime" >&2
-	echo "0 passed, 1 failed"
-	exit 1
+	setup_failed "cannot copy the loader and the runtime"
 fi
 UNTRACK=$W/untrack
 export UNTRACK_RUNTIME=$W/untrack_runtime.bpf.o
 
-ip netns add "$SNS" 2>/dev/null || cannot "cannot create network namespaces"
-ip netns add "$RNS" || cannot "cannot create network namespaces"
+netns_pair "$SNS" "$SIF" "$RNS" "$RIF" || cannot "cannot create network namespaces joined by a veth pair"
 RINO=$(stat -L -c %i "/run/netns/$RNS")
+# Before the namespaces go (on_exit runs last registered first).
+# shellcheck disable=SC2016 # expanded at exit
+on_exit 'untrack_teardown "$RNS" "$RINO" "$VIF" "$RIF"; rm -rf "/sys/fs/bpf/ut-e2e-other-$id"'
 PINS=/sys/fs/bpf/untrack/netns:$RINO
 RUNS=/run/untrack/netns:$RINO
-ip link add "$SIF" netns "$SNS" type veth peer name "$RIF" netns "$RNS" ||
-	cannot "cannot create a veth pair"
 
 ns() { nsenter --net="/run/netns/$SNS" "$@"; } # the sender
 nr() { nsenter --net="/run/netns/$RNS" "$@"; } # the receiver, where untrack is
@@ -95,25 +71,13 @@ SRC4=(10.77.0.1 10.77.0.11 10.77.0.12 10.77.0.13 10.77.0.14 10.77.0.21)
 SRC6=(fd77::1 fd77::11 fd77::12 fd77::13 fd77::14 fd77::21)
 setup_net()
 {
-	local a smac rmac
-	for n in "$SNS" "$RNS"; do
-		ip netns exec "$n" sysctl -qw net.ipv6.conf.all.accept_ra=0 \
-			net.ipv6.conf.default.accept_ra=0 net.ipv6.conf.default.router_solicitations=0
-	done
-	ns ip link set lo up && nr ip link set lo up || return 1
+	local a
 	for a in "${SRC4[@]}"; do ns ip addr add "$a/24" dev "$SIF" || return 1; done
 	for a in "${SRC6[@]}"; do ns ip addr add "$a/64" dev "$SIF" nodad || return 1; done
 	nr ip addr add 10.77.0.2/24 dev "$RIF" && nr ip addr add fd77::2/64 dev "$RIF" nodad || return 1
 	ns ip link set "$SIF" up && nr ip link set "$RIF" up || return 1
-	# Fixed neighbours: no ARP or ND, so every packet sent is a packet of
-	# the test, and none waits for a resolution (or is dropped meanwhile).
-	smac=$(ns ip -j link show "$SIF" | jq -r '.[0].address')
-	rmac=$(nr ip -j link show "$RIF" | jq -r '.[0].address')
-	ns ip neigh replace 10.77.0.2 lladdr "$rmac" dev "$SIF" nud permanent || return 1
-	ns ip neigh replace fd77::2 lladdr "$rmac" dev "$SIF" nud permanent || return 1
-	for a in "${SRC4[@]}" "${SRC6[@]}"; do
-		nr ip neigh replace "$a" lladdr "$smac" dev "$RIF" nud permanent || return 1
-	done
+	neigh_pin "$SNS" "$SIF" "$RNS" "$RIF" 10.77.0.2 fd77::2 || return 1
+	neigh_pin "$RNS" "$RIF" "$SNS" "$SIF" "${SRC4[@]}" "${SRC6[@]}"
 }
 setup_net || cannot "cannot configure the veth pair"
 
@@ -247,10 +211,7 @@ snapshot()
 
 compile()
 {
-	"$UNTRACKC" "$POL/$1.utp" -o "$W/$1.o" || {
-		echo "e2e: cannot compile $POL/$1.utp" >&2
-		exit 1
-	}
+	"$UNTRACKC" "$POL/$1.utp" -o "$W/$1.o" || setup_failed "cannot compile $POL/$1.utp"
 }
 # Someone else's XDP program and TC filter. bpftool, not ip(8) or tc(8):
 # iproute2 would leave /sys/fs/bpf/{ip,tc,xdp} behind.
@@ -680,6 +641,4 @@ want_rc $? 0 "attach and detach in a mount namespace without bpffs: $(<"$W/out")
 want "$(nr ip -d link show dev "$RIF" | grep -c xdp)" = 0 "XDP lines on the link afterwards"
 end
 
-echo "e2e: $(($(date +%s) - t_suite)) s"
-echo "$passed passed, $failed failed"
-((failed == 0))
+finish

@@ -25,54 +25,24 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 EVERY=$HERE/every.utp
 
-# begin, problem, end: the block helpers of the end-to-end tests.
-# shellcheck source=tests/e2e/lib.sh
-source "$ROOT/tests/e2e/lib.sh"
+SUITE=nft-test
+# shellcheck source=tests/lib/suite.sh
+source "$ROOT/tests/lib/suite.sh"
 
-# want GOT WANT WHAT (after lib.sh: this suite's own, shorter form)
+# want GOT WANT WHAT
 want()
 {
 	[[ $1 == "$2" ]] || problem "$3: got '$1', want '$2'"
 }
 
-finish()
-{
-	printf '%d passed, %d failed\n' "$passed" "$failed"
-	((failed == 0))
-	exit
-}
-
 # ---------------------------------------------------------------- setup
-missing=()
-(($(id -u) == 0)) || missing+=("root")
-for tool in nft conntrack ip "${LLVM_OBJCOPY:-llvm-objcopy}"; do
-	command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
-done
-if ((${#missing[@]})); then
-	if [[ ${CI:-} == true ]]; then
-		begin "the nftables tests can run"
-		problem "missing: ${missing[*]}"
-		end
-		finish
-	fi
-	echo "nft tests skipped: missing ${missing[*]}"
-	printf '0 passed, 0 failed, 1 skipped\n'
-	exit 0
-fi
+need_root "network namespaces, nftables"
+need_tools nft conntrack ip "${LLVM_OBJCOPY:-llvm-objcopy}"
 
-TAG=utnft-$$-$RANDOM
+TAG=utnft-$SUITE_ID
 H=$TAG-h # the host whose egress rules are tested
 P=$TAG-p # its peer
-TMP=$(mktemp -d)
-
-cleanup()
-{
-	ip netns del "$H" 2>/dev/null
-	ip netns del "$P" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+scratch_dir TMP
 
 inh()
 {
@@ -91,9 +61,7 @@ export UNTRACK_INCLUDE_DIR=$ROOT/runtime-bpf
 
 begin "throwaway namespaces with a veth pair"
 {
-	ip netns add "$H" && ip netns add "$P" &&
-		ip -n "$H" link add vh type veth peer name vp netns "$P" &&
-		ip -n "$H" link set lo up && ip -n "$P" link set lo up &&
+	netns_pair "$H" vh "$P" vp &&
 		ip -n "$H" addr add 10.200.0.1/24 dev vh &&
 		ip -n "$H" addr add fd00:200::1/64 dev vh nodad &&
 		ip -n "$P" addr add 10.200.0.2/24 dev vp &&
@@ -328,18 +296,7 @@ flow "IPv4: proto 51 drops IPv4 AH" 51 10.200.0.2 0 - "ah=3"
 
 # Phase 2: conntrack on in the host namespace (a rule that looks at ct state).
 begin "conntrack is forced on in the host namespace"
-inh nft -f - <<'EOF' || problem "cannot load the ct state rule"
-table inet ctforce {
-	chain out {
-		type filter hook output priority filter; policy accept;
-		ct state new counter
-	}
-	chain in {
-		type filter hook input priority filter; policy accept;
-		ct state new counter
-	}
-}
-EOF
+conntrack_on_ruleset | inh nft -f - || problem "cannot load the ct state rule"
 inh "$NFTSEND" 10.200.0.1 10.200.0.2 udp --dport 5999
 sleep 0.2
 (($(tracked 17 10.200.0.2) > 0)) || problem "an unmatched flow left no conntrack entry"

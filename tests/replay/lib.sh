@@ -1,5 +1,7 @@
 # shellcheck shell=bash
-# Helpers for tests/replay/run.sh: the same block structure as the CLI tests.
+# Helpers for tests/replay/run.sh (sourced after setting SUITE): the blocks
+# of tests/lib/suite.sh around commands whose output lands in the scratch
+# folder $S.
 #
 #     begin "what it shows"
 #     run untrackc policy.utp -o policy.o      # sets RC, $S/out, $S/err
@@ -9,53 +11,12 @@
 # prints one line per test with the problems and the last command's output
 # under it.
 
+# shellcheck source=tests/lib/suite.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/suite.sh"
+
 CMD_TIMEOUT=${CMD_TIMEOUT:-120}
-passed=0
-failed=0
-current=
-problems=()
 RC=0
-
-begin()
-{
-	current=$1
-	problems=()
-	RC=
-	block_start=$SECONDS
-	rm -f "$S/out" "$S/err"
-}
-
-problem()
-{
-	problems+=("$1")
-}
-
-show()
-{
-	local f=$1
-	if [[ -s $S/$f ]]; then
-		printf '     std%s:\n' "$f"
-		head -c 2000 "$S/$f" | head -n 20 | tr -c '[:print:]\t\n' '?' | sed 's/^/     | /'
-	fi
-}
-
-end()
-{
-	local took=$((SECONDS - block_start))
-	if ((${#problems[@]} == 0)); then
-		passed=$((passed + 1))
-		printf 'ok   %s (%ss)\n' "$current" "$took"
-		return
-	fi
-	failed=$((failed + 1))
-	printf 'FAIL %s\n' "$current"
-	local p
-	for p in "${problems[@]}"; do
-		printf '     - %s\n' "$p"
-	done
-	show err
-	show out
-}
+output_in_scratch
 
 # run CMD ARGS...: no stdin, a time limit; RC, $S/out and $S/err hold the
 # result. Crashes and hangs are problems whatever the test expects.

@@ -20,35 +20,15 @@ TAILCALLS=$root/tests/kernel/check_tailcalls.sh
 TD=$root/testdata
 export LC_ALL=C
 
-if [[ $(id -u) -ne 0 ]]; then
-	if [[ ${CI:-} == true ]]; then
-		echo "FAIL replay: not root: the kernel cannot be asked (CI=true makes this a failure)"
-		echo "0 passed, 1 failed"
-		exit 1
-	fi
-	echo "SKIP replay: not root: the kernel tests need root and BPF"
-	echo "0 passed, 0 failed"
-	exit 0
-fi
-
-missing=
-for tool in "$UNTRACKC" "$UNTRACK" "$CASES2PCAP"; do
-	[[ -x $tool ]] || missing+=" $tool (run make first)"
-done
-for tool in jq llvm-objcopy llvm-readelf llvm-objdump timeout; do
-	command -v "$tool" >/dev/null 2>&1 || missing+=" $tool (scripts/deps.sh installs it)"
-done
-if [[ -n $missing ]]; then
-	echo "FAIL replay: missing:$missing"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
-
+SUITE=replay-test
 # shellcheck source=tests/replay/lib.sh
 source "$root/tests/replay/lib.sh"
 
-S=$(mktemp -d /tmp/untrack-replay.XXXXXX)
-trap 'rm -rf "$S"' EXIT
+need_root "the kernel tests need BPF"
+need_built "$UNTRACKC" "$UNTRACK" "$CASES2PCAP"
+need_tools jq llvm-objcopy llvm-readelf llvm-objdump timeout
+
+scratch_dir S
 echo "replay: $UNTRACKC, $UNTRACK"
 
 # ---------------------------------------------------------------- helpers
@@ -512,5 +492,4 @@ else
 	end
 fi
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+finish
