@@ -160,7 +160,9 @@ static void ids_sort_unique(struct ids *l)
 {
 	size_t k = 0;
 
-	qsort(l->v, l->n, sizeof(*l->v), u32_cmp);
+	/* an empty list has no array: qsort must not see its NULL */
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), u32_cmp);
 	for (size_t i = 0; i < l->n; i++)
 		if (k == 0 || l->v[k - 1] != l->v[i])
 			l->v[k++] = l->v[i];
@@ -513,7 +515,8 @@ static void build_port_index(struct table *t, enum field fld, bool src, uint32_t
 		ids_sort_unique(&cur);
 		/* Same rules as the previous interval: same class. */
 		if (fi->ncls && fi->lists[fi->ncls - 1].n == cur.n &&
-		    memcmp(fi->lists[fi->ncls - 1].v, cur.v, cur.n * sizeof(*cur.v)) == 0) {
+		    (!cur.n ||
+		     memcmp(fi->lists[fi->ncls - 1].v, cur.v, cur.n * sizeof(*cur.v)) == 0)) {
 			free(cur.v);
 		} else {
 			XGROW(fi->lists, fi->ncls, cap);
@@ -836,7 +839,8 @@ static void layout(struct table *t, uint32_t *sport_cls, uint32_t *dport_cls)
 				fi->maxlen = l->n;
 			for (; hk[s].hash || hk[s].cnt; s = (s + 1) & (hcap - 1)) {
 				if (hk[s].hash == h && hk[s].cnt == l->n &&
-				    memcmp(&all.v[hk[s].off], l->v, l->n * sizeof(*l->v)) == 0)
+				    (!l->n ||
+				     memcmp(&all.v[hk[s].off], l->v, l->n * sizeof(*l->v)) == 0))
 					break;
 			}
 			if (!hk[s].hash && !hk[s].cnt) {
