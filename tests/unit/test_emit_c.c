@@ -1,6 +1,6 @@
 /* The generated C as text (compiler/codegen/): comments that carry policy
  * text (codegen/cwrite.h) cannot end early, nest or span lines, and with a
- * hostile file name and rule text the linear strategy lets no byte of them
+ * hostile file name and rule text neither strategy lets a byte of them
  * reach the C outside a comment or a string literal. tests/golden/ holds
  * whole outputs; tests/replay/ compiles hostile names with clang. */
 #include "testutil.h"
@@ -159,6 +159,12 @@ static void test_hostile_linear(void **state)
 	check_hostile(EMIT_LINEAR);
 }
 
+static void test_hostile_table(void **state)
+{
+	(void)state;
+	check_hostile(EMIT_TABLE);
+}
+
 /* Every rule's text above its test; none of the old `if (1 &&`. */
 static void test_linear_rule_comments(void **state)
 {
@@ -199,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_comment_cannot_end_or_nest),
 		cmocka_unit_test(test_comment_stays_on_its_line),
 		cmocka_unit_test(test_hostile_linear),
+		cmocka_unit_test(test_hostile_table),
 		cmocka_unit_test(test_linear_rule_comments),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
