@@ -1049,7 +1049,10 @@ static void emit_blob(FILE *out, const struct blob *b)
 	char *buf = xmalloc(b->len * 4 + b->len / 64 * 4 + 16), *o = buf;
 
 	fprintf(out,
-		"static const volatile __u8 ut_tab[%zu] __attribute__((aligned(8))) =", b->len);
+		"\n/* The tables above, as bytes: read-only data (.rodata, which libbpf\n"
+		" * freezes), nothing for the loader to fill in. */\n"
+		"static const volatile __u8 ut_tab[%zu] __attribute__((aligned(8))) =",
+		b->len);
 	for (size_t i = 0; i < b->len; i++) {
 		uint8_t c = b->data[i];
 		if (i % 64 == 0) {
