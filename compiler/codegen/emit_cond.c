@@ -27,15 +27,20 @@ void emit_prefix4(FILE *out, const char *field, const struct prefix *p)
 			field, mask, net);
 }
 
+/* One compare per 64-bit half the prefix reaches, parenthesised when there
+ * are two: "&&" inside "||" and a lone "==" in parentheses are both
+ * clang warnings (-Wlogical-op-parentheses, -Wparentheses-equality). */
 void emit_prefix6(FILE *out, const char *field, const struct prefix *p)
 {
+	bool both = p->len > 64;
 	const char *and = "";
 
 	if (p->len == 0) {
 		fputs("1", out);
 		return;
 	}
-	fputc('(', out);
+	if (both)
+		fputc('(', out);
 	for (unsigned half = 0; half < 2; half++) {
 		unsigned bits = p->len > half * 64 ? p->len - half * 64 : 0;
 		uint64_t net = 0, mask;
@@ -57,7 +62,8 @@ void emit_prefix6(FILE *out, const char *field, const struct prefix *p)
 				and, field, half, mask, net);
 		and = " && ";
 	}
-	fputc(')', out);
+	if (both)
+		fputc(')', out);
 }
 
 static size_t addr_terms(const struct ir_addr_match *m, uint8_t fam)
