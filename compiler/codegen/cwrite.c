@@ -21,6 +21,23 @@ void cwrite_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
+void cwrite_comment(FILE *out, const char *indent, const char *label, const char *text)
+{
+	fprintf(out, "%s/* %s", indent, label);
+	for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+		if (*c == '\\')
+			fputs("\\\\", out);
+		else if (*c < 0x20 || *c >= 0x7f)
+			fprintf(out, "\\%03o", *c);
+		else
+			fputc(*c, out);
+		/* The next character would close or open a comment. */
+		if ((*c == '*' && c[1] == '/') || (*c == '/' && c[1] == '*'))
+			fputc('\\', out);
+	}
+	fputs(" */\n", out);
+}
+
 void cwrite_line_directive(FILE *out, int line, const char *file)
 {
 	fprintf(out, "#line %d ", line);
@@ -33,7 +50,7 @@ void cwrite_section(FILE *out, const char *comment, const char *symbol, const ch
 {
 	fputc('\n', out);
 	if (comment)
-		fprintf(out, "/* %s */\n", comment);
+		cwrite_comment(out, "", "", comment);
 	fprintf(out, "static const char %s[] SEC(", symbol);
 	cwrite_string(out, section);
 	fputs(") __attribute__((used)) =", out);

@@ -34,11 +34,14 @@ struct emit_ctx {
 	FILE *out;
 };
 
-/* The C condition that holds when rule r matches the packet in `st`. */
-void emit_rule_condition(const struct emit_ctx *e, const struct ir_rule *r);
-/* The same for a packet of family fam (FAM_V4 or FAM_V6, one of the rule's
- * families), which the caller has tested. */
-void emit_rule_condition_in(const struct emit_ctx *e, const struct ir_rule *r, uint8_t fam);
+/* Does rule r test anything of a packet of family fam (FAM_V4 or FAM_V6,
+ * one of the rule's families, which the caller has tested; 0: none tested)? */
+bool emit_rule_has_tests(const struct ir_rule *r, uint8_t fam);
+/* The C condition that holds when rule r matches such a packet in `st`:
+ * its tests joined by "&&", each after the first on a line of its own
+ * starting with indent, aligned under `if (`. "1" when it has no test. */
+void emit_rule_condition_in(const struct emit_ctx *e, const struct ir_rule *r, uint8_t fam,
+			    const char *indent);
 /* The test that st-><field>4 (IPv4) or st-><field>64[] (IPv6) is inside p. */
 void emit_prefix4(FILE *out, const char *field, const struct prefix *p);
 void emit_prefix6(FILE *out, const char *field, const struct prefix *p);

@@ -27,15 +27,20 @@ void emit_prefix4(FILE *out, const char *field, const struct prefix *p)
 			field, mask, net);
 }
 
+/* One compare per 64-bit half the prefix reaches, parenthesised when there
+ * are two: "&&" inside "||" and a lone "==" in parentheses are both
+ * clang warnings (-Wlogical-op-parentheses, -Wparentheses-equality). */
 void emit_prefix6(FILE *out, const char *field, const struct prefix *p)
 {
+	bool both = p->len > 64;
 	const char *and = "";
 
 	if (p->len == 0) {
 		fputs("1", out);
 		return;
 	}
-	fputc('(', out);
+	if (both)
+		fputc('(', out);
 	for (unsigned half = 0; half < 2; half++) {
 		unsigned bits = p->len > half * 64 ? p->len - half * 64 : 0;
 		uint64_t net = 0, mask;
@@ -57,42 +62,56 @@ void emit_prefix6(FILE *out, const char *field, const struct prefix *p)
 				and, field, half, mask, net);
 		and = " && ";
 	}
-	fputc(')', out);
+	if (both)
+		fputc(')', out);
 }
 
-/* Is the address of family fam inside the condition's prefixes or sets? */
-static void emit_addr_in(const struct emit_ctx *e, const char *field, const struct ir_addr_match *m,
-			 uint8_t fam)
+static size_t addr_terms(const struct ir_addr_match *m, uint8_t fam)
 {
-	const char * or = "";
-	bool any = false;
+	size_t n = m->nsets;
 
-	fputc('(', e->out);
+	for (size_t i = 0; i < m->nprefixes; i++)
+		n += m->prefixes[i].family == fam;
+	return n;
+}
+
+/* Is the address of family fam inside the condition's prefixes or sets?
+ * Parenthesised when negated or more than one test (clang's
+ * -Wparentheses-equality objects to parentheses around a lone ==). */
+static void emit_addr_in(FILE *out, const char *field, const struct ir_addr_match *m, uint8_t fam,
+			 bool negate)
+{
+	size_t n = addr_terms(m, fam);
+	bool parens = negate || n != 1;
+	const char * or = "";
+
+	if (negate)
+		fputc('!', out);
+	if (parens)
+		fputc('(', out);
 	for (size_t i = 0; i < m->nprefixes; i++) {
 		const struct prefix *p = &m->prefixes[i];
 		if (p->family != fam)
 			continue;
-		fputs(or, e->out);
+		fputs(or, out);
 		if (fam == FAM_V4)
-			emit_prefix4(e->out, field, p);
+			emit_prefix4(out, field, p);
 		else
-			emit_prefix6(e->out, field, p);
+			emit_prefix6(out, field, p);
 		or = " || ";
-		any = true;
 	}
 	for (size_t i = 0; i < m->nsets; i++) {
 		if (fam == FAM_V4)
-			fprintf(e->out, "%sut_set_has4_%" PRIu32 "(st->%s4)", or, m->sets[i],
-				field);
+			fprintf(out, "%sut_set_has4_%" PRIu32 "(st->%s4)", or, m->sets[i], field);
 		else
-			fprintf(e->out, "%sut_set_has6_%" PRIu32 "(st->%s64[0], st->%s64[1])", or,
+			fprintf(out, "%sut_set_has6_%" PRIu32 "(st->%s64[0], st->%s64[1])", or,
 				m->sets[i], field, field);
 		or = " || ";
-		any = true;
 	}
-	if (!any)
-		fputc('0', e->out);
-	fputc(')', e->out);
+	if (!n)
+		fputc('0', out);
+	if (parens)
+		fputc(')', out);
 }
 
 /* Does the condition need its readability bit tested? An unreadable
@@ -116,105 +135,134 @@ static bool ports_need_has(const struct ir_port_match *m)
 	return m->negate || (m->nranges && m->ranges[0].lo == 0);
 }
 
-static void emit_addr_cond(const struct emit_ctx *e, const char *field, const char *has_bit,
+/* Writes a rule's tests joined by "&&", each test after the first on a
+ * line of its own, aligned under the first one of `if (`. */
+struct conj {
+	FILE *out;
+	const char *indent;
+	bool first;
+};
+
+static FILE *conj_next(struct conj *c)
+{
+	if (!c->first)
+		fprintf(c->out, " &&\n%s    ", c->indent);
+	c->first = false;
+	return c->out;
+}
+
+static void emit_addr_cond(struct conj *c, const char *field, const char *has_bit,
 			   const struct ir_addr_match *m, uint8_t families)
 {
 	static const uint8_t fams[] = {FAM_V4, FAM_V6};
+	FILE *out = conj_next(c);
 	const char * or = "";
 
 	if (addr_needs_has(m, families))
-		fprintf(e->out, " &&\n\t    (st->has & %s) && ", has_bit);
-	else
-		fputs(" &&\n\t    ", e->out);
+		fprintf(out, "(st->has & %s) && ", has_bit);
 	if (families == FAM_ALL)
-		fputc('(', e->out);
+		fputc('(', out);
 	for (size_t i = 0; i < 2; i++) {
 		if (!(families & fams[i]))
 			continue;
-		fputs(or, e->out);
+		fputs(or, out);
 		if (families == FAM_ALL)
-			fprintf(e->out, "(st->family == %s && ",
+			fprintf(out, "(st->family == %s && ",
 				fams[i] == FAM_V4 ? "UT_FAM_V4" : "UT_FAM_V6");
-		if (m->negate)
-			fputc('!', e->out);
-		emit_addr_in(e, field, m, fams[i]);
+		emit_addr_in(out, field, m, fams[i], m->negate);
 		if (families == FAM_ALL)
-			fputc(')', e->out);
+			fputc(')', out);
 		or = " || ";
 	}
 	if (families == FAM_ALL)
-		fputc(')', e->out);
+		fputc(')', out);
 }
 
-static void emit_port_cond(const struct emit_ctx *e, const char *field, const char *has_bit,
+static void emit_port_cond(struct conj *c, const char *field, const char *has_bit,
 			   const struct ir_port_match *m)
 {
+	FILE *out = conj_next(c);
+	/* as for addresses: no parentheses around a lone == */
+	bool parens = m->negate || m->nranges != 1;
 	const char * or = "";
 
 	if (ports_need_has(m))
-		fprintf(e->out, " &&\n\t    (st->has & %s) && %s(", has_bit, m->negate ? "!" : "");
-	else
-		fputs(" &&\n\t    (", e->out);
+		fprintf(out, "(st->has & %s) && ", has_bit);
+	if (m->negate)
+		fputc('!', out);
+	if (parens)
+		fputc('(', out);
 	for (size_t i = 0; i < m->nranges; i++, or = " || ") {
 		const struct ir_range *r = &m->ranges[i];
 		if (r->lo == r->hi)
-			fprintf(e->out, "%sst->%s == %u", or, field, r->lo);
+			fprintf(out, "%sst->%s == %u", or, field, r->lo);
 		else if (r->lo == 0)
-			fprintf(e->out, "%sst->%s <= %u", or, field, r->hi);
+			fprintf(out, "%sst->%s <= %u", or, field, r->hi);
 		else if (r->hi == 65535)
-			fprintf(e->out, "%sst->%s >= %u", or, field, r->lo);
+			fprintf(out, "%sst->%s >= %u", or, field, r->lo);
 		else
-			fprintf(e->out, "%s(st->%s >= %u && st->%s <= %u)", or, field, r->lo, field,
+			fprintf(out, "%s(st->%s >= %u && st->%s <= %u)", or, field, r->lo, field,
 				r->hi);
 	}
-	fputc(')', e->out);
+	if (parens)
+		fputc(')', out);
 }
 
-void emit_rule_condition_in(const struct emit_ctx *e, const struct ir_rule *r, uint8_t fam)
+/* The family test a rule needs: none when the caller has tested the family
+ * (fam), nor for both families together, since untrack_main hands the
+ * policy IP packets only. */
+static const char *family_test(const struct ir_rule *r, uint8_t fam)
 {
-	FILE *out = e->out;
-	uint8_t families = fam ? fam : r->families;
+	if (fam || r->families == FAM_ALL)
+		return NULL;
+	return r->families == FAM_V4 ? "st->family == UT_FAM_V4" : "st->family == UT_FAM_V6";
+}
 
-	/* untrack_main hands the policy IP packets only, so both families
-	 * together need no test; nor does a family the caller has tested. */
-	if (fam)
-		fputs("1", out);
-	else if (r->families == FAM_V4)
-		fputs("st->family == UT_FAM_V4", out);
-	else if (r->families == FAM_V6)
-		fputs("st->family == UT_FAM_V6", out);
-	else
-		fputs("1", out);
+bool emit_rule_has_tests(const struct ir_rule *r, uint8_t fam)
+{
+	return family_test(r, fam) || r->dport || r->sport || r->src || r->dst ||
+	       r->proto != IR_PROTO_ANY || r->icmp_type != IR_ICMP_ANY ||
+	       r->icmp_code != IR_ICMP_ANY;
+}
+
+void emit_rule_condition_in(const struct emit_ctx *e, const struct ir_rule *r, uint8_t fam,
+			    const char *indent)
+{
+	struct conj c = {.out = e->out, .indent = indent, .first = true};
+	uint8_t families = fam ? fam : r->families;
+	const char *family = family_test(r, fam);
+
+	if (family)
+		fputs(family, conj_next(&c));
 	/* The tests are independent reads of the state, so their order is
 	 * free: the ones that reject most packets for the fewest instructions
 	 * go first (a port is one load and a compare; an IPv6 prefix needs
 	 * 64-bit constants), and a packet no rule wants leaves each rule after
 	 * one test. Protocols tell little apart: TCP and UDP are most traffic. */
 	if (r->dport)
-		emit_port_cond(e, "dport", "UT_HAS_DPORT", r->dport);
+		emit_port_cond(&c, "dport", "UT_HAS_DPORT", r->dport);
 	if (r->sport)
-		emit_port_cond(e, "sport", "UT_HAS_SPORT", r->sport);
+		emit_port_cond(&c, "sport", "UT_HAS_SPORT", r->sport);
 	if (r->src)
-		emit_addr_cond(e, "src", "UT_HAS_SRC", r->src, families);
+		emit_addr_cond(&c, "src", "UT_HAS_SRC", r->src, families);
 	if (r->dst)
-		emit_addr_cond(e, "dst", "UT_HAS_DST", r->dst, families);
+		emit_addr_cond(&c, "dst", "UT_HAS_DST", r->dst, families);
 	if (r->proto != IR_PROTO_ANY) {
 		/* an unreadable protocol is 0 in the state: only proto 0 needs the bit */
 		if (r->proto == 0)
-			fputs(" &&\n\t    (st->has & UT_HAS_PROTO) && st->proto == 0", out);
+			fputs("(st->has & UT_HAS_PROTO) && st->proto == 0", conj_next(&c));
 		else
-			fprintf(out, " &&\n\t    st->proto == %d", r->proto);
+			fprintf(conj_next(&c), "st->proto == %d", r->proto);
 	}
 	/* likewise type and code: only 0 needs the bit */
 	if (r->icmp_type != IR_ICMP_ANY)
-		fprintf(out, " &&\n\t    %sst->icmp_type == %d",
+		fprintf(conj_next(&c), "%sst->icmp_type == %d",
 			r->icmp_type ? "" : "(st->has & UT_HAS_TYPE) && ", r->icmp_type);
 	if (r->icmp_code != IR_ICMP_ANY)
-		fprintf(out, " &&\n\t    %sst->icmp_code == %d",
+		fprintf(conj_next(&c), "%sst->icmp_code == %d",
 			r->icmp_code ? "" : "(st->has & UT_HAS_CODE) && ", r->icmp_code);
-}
-
-void emit_rule_condition(const struct emit_ctx *e, const struct ir_rule *r)
-{
-	emit_rule_condition_in(e, r, 0);
+	/* A rule without tests: callers leave out the `if`, but the
+	 * expression must still be one. */
+	if (c.first)
+		fputc('1', e->out);
 }

@@ -16,6 +16,8 @@
  * every source (or destination) address any of its rules can match. A
  * packet outside it, the typical packet of a flood from everywhere, skips
  * the whole block after one test instead of failing every rule in turn. */
+#include <inttypes.h>
+
 #include "codegen/cwrite.h"
 #include "codegen/emit.h"
 
@@ -50,7 +52,11 @@ static bool block_hull(const struct ir_program *p, uint8_t fam, bool dst, struct
 	return any && hull->len > 0;
 }
 
-static void emit_guard(const struct emit_ctx *e, uint8_t fam)
+/* Inside a family's block. */
+#define BLOCK_INDENT "\t\t"
+
+/* Whether the guard was written. */
+static bool emit_guard(const struct emit_ctx *e, uint8_t fam)
 {
 	struct prefix src, dst;
 	bool has_src = block_hull(e->p, fam, false, &src);
@@ -60,50 +66,77 @@ static void emit_guard(const struct emit_ctx *e, uint8_t fam)
 	char text[PREFIX_STRLEN];
 
 	if (!has_src && !has_dst)
-		return;
+		return false;
 	if (has_src && (!has_dst || src.len >= dst.len))
 		hull = &src, field = "src";
 	else
 		hull = &dst, field = "dst";
-	fprintf(e->out, "\t/* No rule below matches a %s address outside %s. */\n\tif (!(", field,
-		prefix_format(hull, text));
+	fprintf(e->out, BLOCK_INDENT "/* No rule below matches a %s address outside %s. */\n",
+		field, prefix_format(hull, text));
+	fputs(BLOCK_INDENT "if (!(", e->out);
 	if (fam == FAM_V4)
 		emit_prefix4(e->out, field, hull);
 	else
 		emit_prefix6(e->out, field, hull);
-	fputs("))\n\t\tgoto no_match;\n", e->out);
+	fputs("))\n" BLOCK_INDENT "\tgoto no_match;\n", e->out);
+	return true;
 }
 
-static void emit_rules(const struct emit_ctx *e, uint8_t fam)
+/* What a matching rule does, at indent. */
+static void emit_action(FILE *out, const struct ir_rule *r, const char *indent)
 {
-	const struct ir_program *p = e->p;
-	FILE *out = e->out;
+	static const char *const verdicts[] = {
+		[ACT_ALLOW] = "UT_VERDICT_ACCEPT",
+		[ACT_DENY] = "UT_VERDICT_DROP",
+		[ACT_PASS] = "UT_VERDICT_PASS",
+	};
 
-	for (size_t i = 0; i < p->nrules; i++) {
-		const struct ir_rule *r = &p->rules[i];
+	if (r->action == ACT_LOG) {
+		fprintf(out, "%sut_rule_count(&ut_rule_stats, %u, st);\n", indent, r->id);
+		fprintf(out, "%sut_log_emit(ctx, st, %u);\n", indent, r->id);
+		return;
+	}
+	fprintf(out, "%sverdict = %s;\n%srule = %u;\n%sgoto decide;\n", indent, verdicts[r->action],
+		indent, r->id, indent);
+}
+
+/* The rule's text above its test; the #line directive right before the
+ * code, so that clang's messages and the debug line info point at the
+ * rule. A rule that tests nothing acts unconditionally. */
+static void emit_rule(const struct emit_ctx *e, const struct ir_rule *r, uint8_t fam)
+{
+	FILE *out = e->out;
+	char label[32];
+
+	snprintf(label, sizeof(label), "rule %" PRIu32 ": ", r->id);
+	cwrite_comment(out, BLOCK_INDENT, label, r->text);
+	cwrite_line_directive(out, r->loc.first_line, e->p->file);
+	fputs(BLOCK_INDENT "asm volatile(\"\" ::: \"memory\");\n", out);
+	if (!emit_rule_has_tests(r, fam)) {
+		emit_action(out, r, BLOCK_INDENT);
+		return;
+	}
+	fputs(BLOCK_INDENT "if (", out);
+	emit_rule_condition_in(e, r, fam, BLOCK_INDENT);
+	fputs(") {\n", out);
+	emit_action(out, r, BLOCK_INDENT "\t");
+	fputs(BLOCK_INDENT "}\n", out);
+}
+
+/* One family's block: its guard, then its rules, a blank line between. */
+static void emit_block(const struct emit_ctx *e, uint8_t fam)
+{
+	bool first = !emit_guard(e, fam);
+
+	for (size_t i = 0; i < e->p->nrules; i++) {
+		const struct ir_rule *r = &e->p->rules[i];
 
 		if (r->dir != DIR_INGRESS || !(r->families & fam))
 			continue;
-		cwrite_line_directive(e->out, r->loc.first_line, e->p->file);
-		fputs("\tasm volatile(\"\" ::: \"memory\");\n\tif (", out);
-		emit_rule_condition_in(e, r, fam);
-		fputs(") {\n", out);
-		switch (r->action) {
-		case ACT_LOG:
-			fprintf(out, "\t\tut_rule_count(&ut_rule_stats, %u, st);\n", r->id);
-			fprintf(out, "\t\tut_log_emit(ctx, st, %u);\n\t}\n", r->id);
-			continue;
-		case ACT_ALLOW:
-			fputs("\t\tverdict = UT_VERDICT_ACCEPT;\n", out);
-			break;
-		case ACT_DENY:
-			fputs("\t\tverdict = UT_VERDICT_DROP;\n", out);
-			break;
-		case ACT_PASS:
-			fputs("\t\tverdict = UT_VERDICT_PASS;\n", out);
-			break;
-		}
-		fprintf(out, "\t\trule = %u;\n\t\tgoto decide;\n\t}\n", r->id);
+		if (!first)
+			fputc('\n', e->out);
+		first = false;
+		emit_rule(e, r, fam);
 	}
 }
 
@@ -122,11 +155,9 @@ void emit_linear_body(const struct emit_ctx *e)
 		return;
 	/* untrack_main hands the policy IPv4 and IPv6 packets only. */
 	fputs("\tif (st->family == UT_FAM_V4) {\n", e->out);
-	emit_guard(e, FAM_V4);
-	emit_rules(e, FAM_V4);
+	emit_block(e, FAM_V4);
 	fputs("\t} else {\n", e->out);
-	emit_guard(e, FAM_V6);
-	emit_rules(e, FAM_V6);
+	emit_block(e, FAM_V6);
 	/* Past both blocks: no rule decided (emit_c's no_match follows). */
 	fputs("\t}\n", e->out);
 }

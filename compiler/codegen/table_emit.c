@@ -29,14 +29,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codegen/cwrite.h"
 #include "codegen/emit.h"
 #include "objfmt/settables.h"
 #include "untrack_abi.h"
 #include "base/xalloc.h"
 
 enum tkey { TK_WILD, TK_SRC, TK_DST, TK_SPORT, TK_DPORT, TK_PROTO, TK_NR };
+static const char *const tkey_names[TK_NR] = {"WILD", "SRC", "DST", "SPORT", "DPORT", "PROTO"};
 
-/* Rule descriptor flags (struct ut_tr.flags). */
+/* Rule descriptor flags (struct ut_tr.flags), written into the generated C
+ * as UT_TF_* by emit_flags(). */
 #define TF_SRC	 0x0008 /* has a source condition not checked by the key */
 #define TF_DST	 0x0010
 #define TF_SNEG	 0x0020
@@ -52,33 +55,77 @@ enum tkey { TK_WILD, TK_SRC, TK_DST, TK_SPORT, TK_DPORT, TK_PROTO, TK_NR };
 /* IPv6 classification probes up to this many prefix lengths inline. */
 #define INLINE_LENGTHS6	  8
 
-/* The descriptor, laid out identically here and in the generated C. */
+/* The entries of the tables, declared once for both sides: the compiler
+ * fills them (struct tr, ...), the generated C reads them (struct ut_tr,
+ * ...). X(BITS, DOC, NAMES...) declares NAMES as unsigned BITS-bit fields;
+ * DOC is a comment for the generated C, or "". */
+#define FIELD_C(bits, doc, ...)	  uint##bits##_t __VA_ARGS__;
+#define FIELD_BPF(bits, doc, ...) "\t__u" #bits " " #__VA_ARGS__ ";" doc "\n"
+#define DOC(text)		  " /* " text " */"
+
+/* A rule's descriptor, by rule id. m0/v0 and m1/v1 hold the conditions on
+ * ut_state bytes 0..7 (family, has, proto, ports) and 8..9 (ICMP type,
+ * code) that are single values, as masked compares: (word & m) == v. The
+ * rest are list conditions, lists of entries in the tables named. */
+#define TR_FIELDS(X)                                                                               \
+	X(64, DOC("bytes 0..7 of ut_state: (word & m0) == v0"), m0, v0)                            \
+	X(16, DOC("bytes 8..9: (word & m1) == v1"), m1, v1)                                        \
+	X(8, DOC("UT_VERDICT_* (NONE: log); UT_TK_*: filed under"), verdict, key, _pad0, _pad1)    \
+	X(16, DOC("UT_TF_*; entries in UT_TAB_RANGES and UT_TAB_SETS"), flags, sp_n, dp_n, ss_n,   \
+	  ds_n, _pad2)                                                                             \
+	X(32, DOC("where those start"), sp_off, dp_off, ss_off, ds_off)                            \
+	X(32, DOC("where the prefixes start: UT_TAB_PREFIXES4, 6"), s4_off, s6_off, d4_off,        \
+	  d6_off)                                                                                  \
+	X(16, DOC("and how many"), s4_n, s6_n, d4_n, d6_n)
+
+/* A class: its candidate list, entries off..off+cnt of UT_TAB_IDS. */
+#define TL_FIELDS(X) X(32, "", off, cnt)
+
+/* An IPv4 leaf holding two classes: bit a of bits says which for the
+ * address ending in a. */
+#define TBIT_FIELDS(X) X(32, "", bits[8]) X(32, "", c0, c1)
+
+/* An IPv4 /24 block in the hash: objfmt/settables.h's struct lpm4_slot. */
+#define TSLOT_FIELDS(X) X(32, "", key, val)
+
+/* An IPv6 prefix in the hash: len1 is its length + 1 (0: empty slot). */
+#define TSLOT6_FIELDS(X) X(64, "", hi, lo) X(32, "", len1, val)
+
+/* An IPv6 prefix length present, with its mask. */
+#define TLEN6_FIELDS(X) X(64, "", mhi, mlo) X(32, "", len, _pad)
+
 struct tr {
-	/* The conditions on ut_state bytes 0..7 (family, has, proto, ports)
-	 * and 8..9 (ICMP type, code) that are single values, as masked
-	 * compares: (word & m) == v. */
-	uint64_t m0, v0;
-	uint16_t m1, v1;
-	uint8_t verdict, key;
-	uint8_t _pad0;
-	uint8_t _pad1;
-	uint16_t flags, sp_n, dp_n, ss_n, ds_n, _pad2;
-	uint32_t sp_off, dp_off, ss_off, ds_off;
-	uint32_t s4_off, s6_off, d4_off, d6_off;
-	uint16_t s4_n, s6_n, d4_n, d6_n;
+	TR_FIELDS(FIELD_C)
+};
+struct tl {
+	TL_FIELDS(FIELD_C)
+};
+struct tbit {
+	TBIT_FIELDS(FIELD_C)
+};
+struct tslot6 {
+	TSLOT6_FIELDS(FIELD_C)
+};
+struct tlen6 {
+	TLEN6_FIELDS(FIELD_C)
 };
 
-static const char tr_decl[] = "struct ut_tr {\n"
-			      "\t__u64 m0, v0;\n"
-			      "\t__u16 m1, v1;\n"
-			      "\t__u8 verdict, key, _pad0, _pad1;\n"
-			      "\t__u16 flags, sp_n, dp_n, ss_n, ds_n, _pad2;\n"
-			      "\t__u32 sp_off, dp_off, ss_off, ds_off;\n"
-			      "\t__u32 s4_off, s6_off, d4_off, d6_off;\n"
-			      "\t__u16 s4_n, s6_n, d4_n, d6_n;\n"
-			      "};\n";
-
-_Static_assert(sizeof(struct tr) == 80, "struct tr layout");
+/* The generated C's declarations of the same, with the size each must
+ * have (checked there by _Static_assert). */
+static const struct {
+	const char *decl;
+	const char *name;
+	size_t size;
+} entry_types[] = {
+	{"struct ut_tr {\n" TR_FIELDS(FIELD_BPF) "};\n", "ut_tr", sizeof(struct tr)},
+	{"struct ut_tl {\n" TL_FIELDS(FIELD_BPF) "};\n", "ut_tl", sizeof(struct tl)},
+	{"struct ut_tslot {\n" TSLOT_FIELDS(FIELD_BPF) "};\n", "ut_tslot",
+	 sizeof(struct lpm4_slot)},
+	{"struct ut_tbit {\n" TBIT_FIELDS(FIELD_BPF) "};\n", "ut_tbit", sizeof(struct tbit)},
+	{"struct ut_tslot6 {\n" TSLOT6_FIELDS(FIELD_BPF) "};\n", "ut_tslot6",
+	 sizeof(struct tslot6)},
+	{"struct ut_tlen6 {\n" TLEN6_FIELDS(FIELD_BPF) "};\n", "ut_tlen6", sizeof(struct tlen6)},
+};
 
 /* UT_VERDICT_* of untrack_abi.h (defined on its BPF side only). */
 enum { TV_NONE, TV_PASS, TV_ACCEPT, TV_DROP };
@@ -138,6 +185,11 @@ static size_t blob_list(struct blob *b, const void *p, size_t n, size_t size, si
 
 /* ------------------------------------------------------------ id lists */
 
+/* Defined below; the layout names what it puts into the blob. */
+struct table;
+static void region_add(struct table *t, const char *tag, const char *name, size_t off, size_t n,
+		       const char *what);
+
 struct ids {
 	uint32_t *v;
 	size_t n, cap;
@@ -160,7 +212,9 @@ static void ids_sort_unique(struct ids *l)
 {
 	size_t k = 0;
 
-	qsort(l->v, l->n, sizeof(*l->v), u32_cmp);
+	/* an empty list has no array: qsort must not see its NULL */
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), u32_cmp);
 	for (size_t i = 0; i < l->n; i++)
 		if (k == 0 || l->v[k - 1] != l->v[i])
 			l->v[k++] = l->v[i];
@@ -190,6 +244,9 @@ enum field {
 };
 static const char *const field_names[F_NR] = {"src4",  "src6",	"dst4",	 "dst6",
 					      "sport", "dport", "proto", "wild"};
+/* The same in the generated C's names (UT_TAB_SRC4_TOP, UT_CLS_DPORT). */
+static const char *const field_tags[F_NR] = {"SRC4",  "SRC6",  "DST4",	"DST6",
+					     "SPORT", "DPORT", "PROTO", "WILD"};
 
 struct findex {
 	bool used;
@@ -200,13 +257,19 @@ struct findex {
 	size_t nrules;	   /* rules filed here */
 	/* lpm4 */
 	struct lpm4 t4;
-	size_t off_l1, off_slots, off_bit, off_tab, nbit, ntab;
+	size_t nbit, ntab;
 	/* lpm6 */
 	struct lpm6 t6;
-	size_t off_lens6, off_slots6;
 	/* ports */
-	size_t off_pcls;
 	bool pcls32;
+};
+
+/* A table in ut_tab, which the generated C names UT_TAB_<name>, with its
+ * offset in bytes and its entries (UT_TAB_<name>_N). */
+struct region {
+	char name[16];
+	const char *what; /* the type and meaning of an entry */
+	size_t off, n;
 };
 
 struct table {
@@ -222,7 +285,8 @@ struct table {
 	size_t np6, capp6;
 	size_t maxr, maxp4, maxp6, maxs;
 	size_t ncls, nids, bound;
-	size_t off_rules, off_ids, off_cls, off_ranges, off_p4, off_p6, off_setrefs;
+	struct region *regions; /* in ut_tab, in the order laid out */
+	size_t nregions, capregions;
 	size_t nsets_used;
 };
 
@@ -513,7 +577,8 @@ static void build_port_index(struct table *t, enum field fld, bool src, uint32_t
 		ids_sort_unique(&cur);
 		/* Same rules as the previous interval: same class. */
 		if (fi->ncls && fi->lists[fi->ncls - 1].n == cur.n &&
-		    memcmp(fi->lists[fi->ncls - 1].v, cur.v, cur.n * sizeof(*cur.v)) == 0) {
+		    (!cur.n ||
+		     memcmp(fi->lists[fi->ncls - 1].v, cur.v, cur.n * sizeof(*cur.v)) == 0)) {
 			free(cur.v);
 		} else {
 			XGROW(fi->lists, fi->ncls, cap);
@@ -703,29 +768,25 @@ static void build_rules(struct table *t)
 
 /* ------------------------------------------------------------ layout */
 
-struct tl {
-	uint32_t off, cnt;
-};
+/* tag: the key field's (UT_TAB_SRC4_TOP), or NULL (UT_TAB_RULES). */
+static void region_add(struct table *t, const char *tag, const char *name, size_t off, size_t n,
+		       const char *what)
+{
+	struct region *r;
 
-struct tbit {
-	uint32_t bits[8];
-	uint32_t c0, c1;
-};
-
-struct tslot6 {
-	uint64_t hi, lo;
-	uint32_t len1, val;
-};
-
-struct tlen6 {
-	uint64_t mhi, mlo;
-	uint32_t len, _pad;
-};
+	XGROW(t->regions, t->nregions, t->capregions);
+	r = &t->regions[t->nregions++];
+	snprintf(r->name, sizeof(r->name), "%s%s%s", tag ? tag : "", tag ? "_" : "", name);
+	r->what = what;
+	r->off = off;
+	r->n = n;
+}
 
 #define LEAF_TAB 0x40000000u
 
-static void layout_lpm4(struct table *t, struct findex *fi)
+static void layout_lpm4(struct table *t, enum field f)
 {
+	struct findex *fi = &t->f[f];
 	struct lpm4 *t4 = &fi->t4;
 	size_t nslots = (size_t)1 << t4->bits;
 	struct lpm4_slot *slots = xcalloc(nslots, sizeof(*slots));
@@ -764,17 +825,23 @@ static void layout_lpm4(struct table *t, struct findex *fi)
 			slots[i].val = LPM4_LEAF | LEAF_TAB | (uint32_t)fi->ntab++;
 		}
 	}
-	fi->off_l1 = blob_put(&t->blob, t4->l1, 65536 * sizeof(uint32_t), 8);
-	fi->off_slots = blob_put(&t->blob, slots, nslots * sizeof(*slots), 8);
-	fi->off_bit = blob_array(&t->blob, bit, fi->nbit, sizeof(*bit));
-	fi->off_tab = blob_array(&t->blob, tab, fi->ntab, 256 * sizeof(*tab));
+	region_add(t, field_tags[f], "TOP", blob_put(&t->blob, t4->l1, 65536 * sizeof(uint32_t), 8),
+		   65536, "__u32 per /16: a class; bit 31 set: look up the /24 first");
+	region_add(t, field_tags[f], "SLOTS", blob_put(&t->blob, slots, nslots * sizeof(*slots), 8),
+		   nslots, "struct ut_tslot: the /24 blocks, hashed");
+	region_add(t, field_tags[f], "BITMAPS", blob_array(&t->blob, bit, fi->nbit, sizeof(*bit)),
+		   fi->nbit, "struct ut_tbit: a /24 block of two classes");
+	region_add(t, field_tags[f], "LEAVES",
+		   blob_array(&t->blob, tab, fi->ntab, 256 * sizeof(*tab)), fi->ntab,
+		   "__u32[256]: a /24 block of more classes");
 	free(slots);
 	free(bit);
 	free(tab);
 }
 
-static void layout_lpm6(struct table *t, struct findex *fi)
+static void layout_lpm6(struct table *t, enum field f)
 {
+	struct findex *fi = &t->f[f];
 	struct lpm6 *t6 = &fi->t6;
 	size_t nslots = (size_t)1 << t6->bits;
 	struct tslot6 *slots = xcalloc(nslots, sizeof(*slots));
@@ -788,8 +855,11 @@ static void layout_lpm6(struct table *t, struct findex *fi)
 		lpm6_mask(t6->lens[k], &lens[k].mhi, &lens[k].mlo);
 		lens[k].len = t6->lens[k];
 	}
-	fi->off_lens6 = blob_array(&t->blob, lens, t6->nlens, sizeof(*lens));
-	fi->off_slots6 = blob_put(&t->blob, slots, nslots * sizeof(*slots), 8);
+	region_add(t, field_tags[f], "LENGTHS",
+		   blob_array(&t->blob, lens, t6->nlens, sizeof(*lens)), t6->nlens,
+		   "struct ut_tlen6: the prefix lengths, longest first");
+	region_add(t, field_tags[f], "SLOTS", blob_put(&t->blob, slots, nslots * sizeof(*slots), 8),
+		   nslots, "struct ut_tslot6: the prefixes, hashed");
 	free(slots);
 }
 
@@ -836,7 +906,8 @@ static void layout(struct table *t, uint32_t *sport_cls, uint32_t *dport_cls)
 				fi->maxlen = l->n;
 			for (; hk[s].hash || hk[s].cnt; s = (s + 1) & (hcap - 1)) {
 				if (hk[s].hash == h && hk[s].cnt == l->n &&
-				    memcmp(&all.v[hk[s].off], l->v, l->n * sizeof(*l->v)) == 0)
+				    (!l->n ||
+				     memcmp(&all.v[hk[s].off], l->v, l->n * sizeof(*l->v)) == 0))
 					break;
 			}
 			if (!hk[s].hash && !hk[s].cnt) {
@@ -852,21 +923,33 @@ static void layout(struct table *t, uint32_t *sport_cls, uint32_t *dport_cls)
 	}
 	t->nids = all.n;
 
-	t->off_rules = blob_array(&t->blob, t->rules, t->p->nrules, sizeof(*t->rules));
-	t->off_cls = blob_array(&t->blob, cls, t->ncls, sizeof(*cls));
-	t->off_ids = blob_array(&t->blob, all.v, all.n, sizeof(*all.v));
-	t->off_ranges = blob_list(&t->blob, t->ranges.v, t->ranges.n, sizeof(uint32_t), t->maxr);
-	t->off_p4 = blob_list(&t->blob, t->p4, t->np4 / 2, 2 * sizeof(uint32_t), t->maxp4);
-	t->off_p6 = blob_list(&t->blob, t->p6, t->np6 / 4, 4 * sizeof(uint64_t), t->maxp6);
-	t->off_setrefs = blob_list(&t->blob, t->setrefs.v, t->setrefs.n, sizeof(uint32_t), t->maxs);
+	region_add(t, NULL, "RULES",
+		   blob_array(&t->blob, t->rules, t->p->nrules, sizeof(*t->rules)), t->p->nrules,
+		   "struct ut_tr: a rule's descriptor, by rule id");
+	region_add(t, NULL, "CLASSES", blob_array(&t->blob, cls, t->ncls, sizeof(*cls)), t->ncls,
+		   "struct ut_tl: a class's candidates");
+	region_add(t, NULL, "IDS", blob_array(&t->blob, all.v, all.n, sizeof(*all.v)), all.n,
+		   "__u32: rule ids, the candidate lists");
+	region_add(t, NULL, "RANGES",
+		   blob_list(&t->blob, t->ranges.v, t->ranges.n, sizeof(uint32_t), t->maxr),
+		   t->ranges.n, "__u32: a port range, lo | hi << 16");
+	region_add(t, NULL, "PREFIXES4",
+		   blob_list(&t->blob, t->p4, t->np4 / 2, 2 * sizeof(uint32_t), t->maxp4),
+		   t->np4 / 2, "__u32[2]: an IPv4 prefix, network order: address, mask");
+	region_add(t, NULL, "PREFIXES6",
+		   blob_list(&t->blob, t->p6, t->np6 / 4, 4 * sizeof(uint64_t), t->maxp6),
+		   t->np6 / 4, "__u64[4]: an IPv6 prefix: address, mask");
+	region_add(t, NULL, "SETS",
+		   blob_list(&t->blob, t->setrefs.v, t->setrefs.n, sizeof(uint32_t), t->maxs),
+		   t->setrefs.n, "__u32: a named set's number");
 	for (int f = F_SRC4; f <= F_DST6; f++) {
 		struct findex *fi = &t->f[f];
 		if (!fi->used)
 			continue;
 		if (f == F_SRC4 || f == F_DST4)
-			layout_lpm4(t, fi);
+			layout_lpm4(t, (enum field)f);
 		else
-			layout_lpm6(t, fi);
+			layout_lpm6(t, (enum field)f);
 	}
 	for (int f = F_SPORT; f <= F_DPORT; f++) {
 		struct findex *fi = &t->f[f];
@@ -875,12 +958,16 @@ static void layout(struct table *t, uint32_t *sport_cls, uint32_t *dport_cls)
 			continue;
 		fi->pcls32 = fi->ncls > 65535;
 		if (fi->pcls32) {
-			fi->off_pcls = blob_put(&t->blob, pc, 65536 * sizeof(uint32_t), 8);
+			region_add(t, field_tags[f], "CLASS",
+				   blob_put(&t->blob, pc, 65536 * sizeof(uint32_t), 8), 65536,
+				   "__u32: a port's class");
 		} else {
 			uint16_t *p16 = xcalloc(65536, sizeof(*p16));
 			for (size_t i = 0; i < 65536; i++)
 				p16[i] = (uint16_t)pc[i];
-			fi->off_pcls = blob_put(&t->blob, p16, 65536 * sizeof(*p16), 8);
+			region_add(t, field_tags[f], "CLASS",
+				   blob_put(&t->blob, p16, 65536 * sizeof(*p16), 8), 65536,
+				   "__u16: a port's class");
 			free(p16);
 		}
 	}
@@ -946,6 +1033,7 @@ static void table_free(struct table *t)
 	free(t->rules);
 	free(t->ranges.v);
 	free(t->setrefs.v);
+	free(t->regions);
 	free(t->p4);
 	free(t->p6);
 }
@@ -961,7 +1049,10 @@ static void emit_blob(FILE *out, const struct blob *b)
 	char *buf = xmalloc(b->len * 4 + b->len / 64 * 4 + 16), *o = buf;
 
 	fprintf(out,
-		"static const volatile __u8 ut_tab[%zu] __attribute__((aligned(8))) =", b->len);
+		"\n/* The tables above, as bytes: read-only data (.rodata, which libbpf\n"
+		" * freezes), nothing for the loader to fill in. */\n"
+		"static const volatile __u8 ut_tab[%zu] __attribute__((aligned(8))) =",
+		b->len);
 	for (size_t i = 0; i < b->len; i++) {
 		uint8_t c = b->data[i];
 		if (i % 64 == 0) {
@@ -989,7 +1080,7 @@ static void emit_blob(FILE *out, const struct blob *b)
 }
 
 static const char common_code[] =
-	"#define UT_TB(type, off) ((const volatile type *)(ut_tab + (off)))\n"
+	"\n#define UT_TB(type, off) ((const volatile type *)(ut_tab + (off)))\n"
 	"/* i, or n when i > n: every array has a zeroed element at n. The\n"
 	" * barriers keep clang from indexing with a copy made before the clamp. */\n"
 	"#define UT_CLAMP(i, n)                                                          \\\n"
@@ -1000,60 +1091,124 @@ static const char common_code[] =
 	"\t\t\t__i = (n);                                              \\\n"
 	"\t\tbarrier_var(__i);                                               \\\n"
 	"\t\t__i;                                                            \\\n"
-	"\t})\n"
-	"#define UT_TF_SRC 0x0008\n#define UT_TF_DST 0x0010\n#define UT_TF_SNEG 0x0020\n"
-	"#define UT_TF_DNEG 0x0040\n#define UT_TF_SPNEG 0x0080\n#define UT_TF_DPNEG 0x0100\n"
-	"#define UT_TK_SRC 1\n#define UT_TK_DST 2\n#define UT_TK_SPORT 3\n#define UT_TK_DPORT 4\n"
-	"struct ut_tl {\n\t__u32 off, cnt;\n};\n"
-	"struct ut_tslot {\n\t__u32 key, val;\n};\n"
-	"struct ut_tbit {\n\t__u32 bits[8];\n\t__u32 c0, c1;\n};\n"
-	"struct ut_tslot6 {\n\t__u64 hi, lo;\n\t__u32 len1, val;\n};\n"
-	"struct ut_tlen6 {\n\t__u64 mhi, mlo;\n\t__u32 len, _pad;\n};\n"
-	"_Static_assert(sizeof(struct ut_tr) == 80, \"descriptor layout\");\n"
-	"_Static_assert(sizeof(struct ut_tslot6) == 24, \"slot layout\");\n"
-	"_Static_assert(sizeof(struct ut_tlen6) == 24, \"length layout\");\n";
+	"\t})\n";
 
-static void emit_lpm4_fn(FILE *out, const char *name, const struct findex *fi)
+/* Where each table starts in ut_tab and how many entries it has, and the
+ * first class of each key field, under the names the code uses. */
+static void emit_regions(FILE *out, const struct table *t)
 {
-	uint32_t bits = fi->t4.bits;
+	fputs("\n/* The tables in ut_tab: where each starts (bytes) and its entries, which\n"
+	      " * zeroed ones follow for a clamped index to read. */\nenum {\n",
+	      out);
+	for (size_t i = 0; i < t->nregions; i++) {
+		const struct region *r = &t->regions[i];
+
+		fprintf(out, "\tUT_TAB_%s = %zu, /* %s */\n\tUT_TAB_%s_N = %zu,\n", r->name, r->off,
+			r->what, r->name, r->n);
+	}
+	fputs("\t/* The first class of each key field in UT_TAB_CLASSES. */\n", out);
+	for (int f = 0; f < F_NR; f++)
+		if (t->f[f].used)
+			fprintf(out, "\tUT_CLS_%s = %" PRIu32 ",\n", field_tags[f],
+				t->f[f].cls_base);
+	fputs("};\n", out);
+}
+
+/* Every rule by id, the index of its descriptor, with what it is filed
+ * under: where a reader looks for a rule in the tables. */
+static void emit_rule_list(FILE *out, const struct table *t)
+{
+	const struct ir_program *p = t->p;
+
+	fputs("\n/* The rules: descriptor (rule id), the field filed under, the rule. */\n", out);
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct ir_rule *r = &p->rules[i];
+		char label[48];
+
+		if (r->dir == DIR_INGRESS)
+			snprintf(label, sizeof(label), "rule %zu, UT_TK_%s: ", i,
+				 tkey_names[t->key[i]]);
+		else
+			snprintf(label, sizeof(label), "rule %zu, egress (nftables): ", i);
+		cwrite_comment(out, "", label, r->text);
+	}
+}
+
+/* The descriptor's flags and keys under the names the generated C uses. */
+static void emit_flags(FILE *out)
+{
+	static const struct {
+		const char *name;
+		unsigned value;
+	} flags[] = {
+		{"SRC", TF_SRC},   {"DST", TF_DST},	{"SNEG", TF_SNEG},
+		{"DNEG", TF_DNEG}, {"SPNEG", TF_SPNEG}, {"DPNEG", TF_DPNEG},
+	};
+
+	fputs("\n/* struct ut_tr.flags */\n", out);
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		fprintf(out, "#define UT_TF_%s 0x%04x\n", flags[i].name, flags[i].value);
+	fputs("/* struct ut_tr.key: the field a rule is filed under */\n", out);
+	for (int k = 0; k < TK_NR; k++)
+		fprintf(out, "#define UT_TK_%s %d\n", tkey_names[k], k);
+}
+
+static void emit_entry_types(FILE *out)
+{
+	for (size_t i = 0; i < sizeof(entry_types) / sizeof(entry_types[0]); i++)
+		fprintf(out,
+			"\n%s_Static_assert(sizeof(struct %s) == %zu, \"layout of struct %s\");\n",
+			entry_types[i].decl, entry_types[i].name, entry_types[i].size,
+			entry_types[i].name);
+}
+
+/* The class of an IPv4 address in key field f (F_SRC4 or F_DST4). */
+static void emit_lpm4_fn(FILE *out, const struct table *t, enum field f)
+{
+	const struct findex *fi = &t->f[f];
+	const char *name = field_names[f], *tag = field_tags[f];
 
 	fprintf(out,
 		"\nstatic __always_inline __u32 ut_cls_%s(__u32 addr)\n{\n"
-		"\tconst volatile struct ut_tslot *sl = UT_TB(struct ut_tslot, %zu);\n"
-		"\t__u32 a = bpf_ntohl(addr), v = UT_TB(__u32, %zu)[a >> 16], key, h, s, val;\n\n"
+		"\tconst volatile struct ut_tslot *sl = UT_TB(struct ut_tslot, UT_TAB_%s_SLOTS);\n"
+		"\t__u32 a = bpf_ntohl(addr), v = UT_TB(__u32, UT_TAB_%s_TOP)[a >> 16], key, h, s, "
+		"val;\n\n"
 		"\tif (!(v & 0x80000000u))\n\t\treturn v;\n"
 		"\tkey = (a >> 8) + 1;\n"
 		"\th = (key * 0x9e3779b1u) >> %u;\n"
 		"\tfor (__u32 i = 0; i < UT_SET_MAX_PROBE; i++) {\n"
-		"\t\ts = (h + i) & 0x%xu;\n"
+		"\t\ts = (h + i) & (UT_TAB_%s_SLOTS_N - 1);\n"
 		"\t\tif (sl[s].key == key) {\n"
 		"\t\t\tval = sl[s].val;\n"
 		"\t\t\tgoto found;\n\t\t}\n"
 		"\t\tif (!sl[s].key)\n\t\t\tbreak;\n\t}\n"
 		"\treturn v & 0x3fffffffu;\nfound:\n"
 		"\tif (!(val & 0x80000000u))\n\t\treturn val;\n",
-		name, fi->off_slots, fi->off_l1, 32 - bits, (1u << bits) - 1);
+		name, tag, tag, 32 - fi->t4.bits, tag);
 	if (fi->ntab)
 		fprintf(out,
 			"\tif (val & 0x40000000u) {\n"
-			"\t\tval = UT_CLAMP(val & 0x3fffffffu, %zu);\n"
+			"\t\tval = UT_CLAMP(val & 0x3fffffffu, UT_TAB_%s_LEAVES_N);\n"
 			"\t\t__u64 base = (__u64)val * 256;\n\n"
 			"\t\tbarrier_var(base);\n"
-			"\t\treturn UT_TB(__u32, %zu)[base + (a & 255)];\n\t}\n",
-			fi->ntab, fi->off_tab);
+			"\t\treturn UT_TB(__u32, UT_TAB_%s_LEAVES)[base + (a & 255)];\n\t}\n",
+			tag, tag);
 	if (fi->nbit)
 		fprintf(out,
-			"\tval = UT_CLAMP(val & 0x3fffffffu, %zu);\n"
-			"\tconst volatile struct ut_tbit *b = &UT_TB(struct ut_tbit, %zu)[val];\n"
+			"\tval = UT_CLAMP(val & 0x3fffffffu, UT_TAB_%s_BITMAPS_N);\n"
+			"\tconst volatile struct ut_tbit *b = &UT_TB(struct ut_tbit, UT_TAB_%s_BITMAPS)[val];\n"
 			"\treturn (b->bits[(a >> 5) & 7] >> (a & 31)) & 1 ? b->c1 : b->c0;\n",
-			fi->nbit, fi->off_bit);
+			tag, tag);
 	else
 		fputs("\treturn 0;\n", out);
 	fputs("}\n", out);
 }
 
-static void emit_lpm6_fn(FILE *out, const char *name, const struct findex *fi)
+/* The class of an IPv6 address in key field f (F_SRC6 or F_DST6). */
+static void emit_lpm6_fn(FILE *out, const struct table *t, enum field f)
 {
+	const struct findex *fi = &t->f[f];
+	const char *name = field_names[f], *tag = field_tags[f];
 	uint32_t bits = fi->t6.bits;
 
 	if (fi->t6.nlens <= INLINE_LENGTHS6) {
@@ -1061,12 +1216,13 @@ static void emit_lpm6_fn(FILE *out, const char *name, const struct findex *fi)
 		fprintf(out,
 			"\n/* Global: the IPv6 probes stay out of the IPv4 path's code. */\n"
 			"__attribute__((noinline)) __u32 ut_cls_%s(__u64 hi, __u64 lo)\n{\n"
-			"\tconst volatile struct ut_tslot6 *sl = UT_TB(struct ut_tslot6, %zu), *s;\n"
+			"\tconst volatile struct ut_tslot6 *sl = UT_TB(struct ut_tslot6, "
+			"UT_TAB_%s_SLOTS), *s;\n"
 			"\t__u64 khi, klo;\n\t__u32 h;\n\n"
 			"\t/* used, even when no length reaches them: keep clang from passing\n"
 			"\t * garbage the verifier would refuse */\n"
 			"\tbarrier_var(hi);\n\tbarrier_var(lo);\n",
-			name, fi->off_slots6);
+			name, tag);
 		for (unsigned k = 0; k < fi->t6.nlens; k++) {
 			unsigned len = fi->t6.lens[k];
 			uint64_t mhi, mlo;
@@ -1076,11 +1232,11 @@ static void emit_lpm6_fn(FILE *out, const char *name, const struct findex *fi)
 				"ull;\n"
 				"\th = ut_hash6(khi, klo, %u, %u);\n"
 				"\tfor (__u32 i = 0; i < UT_SET_MAX_PROBE; i++) {\n"
-				"\t\ts = &sl[(h + i) & 0x%xu];\n"
+				"\t\ts = &sl[(h + i) & (UT_TAB_%s_SLOTS_N - 1)];\n"
 				"\t\tif (!s->len1)\n\t\t\tbreak;\n"
 				"\t\tif (s->len1 == %u && s->hi == khi && s->lo == klo)\n"
 				"\t\t\treturn s->val;\n\t}\n",
-				mhi, mlo, len, bits, (1u << bits) - 1, len + 1);
+				mhi, mlo, len, bits, tag, len + 1);
 		}
 		fputs("\treturn 0;\n}\n", out);
 		return;
@@ -1090,33 +1246,32 @@ static void emit_lpm6_fn(FILE *out, const char *name, const struct findex *fi)
 		"static long ut_c6_step_%s(__u32 k, void *arg)\n{\n"
 		"\tstruct ut_c6_%s *c = arg;\n"
 		"\tconst volatile struct ut_tlen6 *l;\n"
-		"\tconst volatile struct ut_tslot6 *sl = UT_TB(struct ut_tslot6, %zu), *s;\n"
+		"\tconst volatile struct ut_tslot6 *sl = UT_TB(struct ut_tslot6, UT_TAB_%s_SLOTS), *s;\n"
 		"\t__u64 khi, klo;\n\t__u32 len, h;\n\n"
-		"\tl = &UT_TB(struct ut_tlen6, %zu)[UT_CLAMP(k, %u)];\n"
+		"\tl = &UT_TB(struct ut_tlen6, UT_TAB_%s_LENGTHS)[UT_CLAMP(k, UT_TAB_%s_LENGTHS_N)];\n"
 		"\tkhi = c->hi & l->mhi;\n\tklo = c->lo & l->mlo;\n\tlen = l->len;\n"
 		"\th = ut_hash6(khi, klo, len, %u);\n"
 		"\tfor (__u32 i = 0; i < UT_SET_MAX_PROBE; i++) {\n"
-		"\t\ts = &sl[(h + i) & 0x%xu];\n"
+		"\t\ts = &sl[(h + i) & (UT_TAB_%s_SLOTS_N - 1)];\n"
 		"\t\tif (!s->len1)\n\t\t\treturn 0;\n"
 		"\t\tif (s->len1 == len + 1 && s->hi == khi && s->lo == klo) {\n"
 		"\t\t\tc->cls = s->val;\n\t\t\treturn 1;\n\t\t}\n\t}\n"
 		"\treturn 0;\n}\n"
 		"__attribute__((noinline)) __u32 ut_cls_%s(__u64 hi, __u64 lo)\n{\n"
 		"\tstruct ut_c6_%s c = {.hi = hi, .lo = lo};\n\n"
-		"\tbpf_loop(%u, ut_c6_step_%s, &c, 0);\n"
+		"\tbpf_loop(UT_TAB_%s_LENGTHS_N, ut_c6_step_%s, &c, 0);\n"
 		"\treturn c.cls;\n}\n",
-		name, name, name, fi->off_slots6, fi->off_lens6, fi->t6.nlens, bits,
-		(1u << bits) - 1, name, name, fi->t6.nlens, name);
+		name, name, name, tag, tag, tag, bits, tag, name, name, tag, name);
 }
 
-/* A membership test over list entries off..off+n of a table: an inline
+/* A membership test over list entries off..off+n of table UT_TAB_<table>: an inline
  * bounded loop when the longest list is short, else a bpf_loop callback
  * (checked once by the verifier, whatever the length). name: the test's
  * name; params/args: its extra parameters as declared and as stored in the
  * callback's context; elem: the C type of an entry, hit: the expression
  * over `e` (a pointer to the entry) and the parameters that says "inside". */
 static void emit_list_test(FILE *out, const char *name, const char *params, const char *fields,
-			   const char *init, const char *elem, size_t stride, size_t off, size_t n,
+			   const char *init, const char *elem, size_t stride, const char *table,
 			   size_t maxlen, const char *hit, const char *cbhit)
 {
 	if (maxlen <= INLINE_LOOP_MAX) {
@@ -1124,41 +1279,41 @@ static void emit_list_test(FILE *out, const char *name, const char *params, cons
 		 * entries, so off + j stays inside for every j < maxlen. */
 		fprintf(out,
 			"\nstatic __always_inline int %s(%s, __u32 off, __u32 n)\n{\n"
-			"\tconst volatile %s *e = UT_TB(%s, %zu) + %zu * UT_CLAMP(off, %zu);\n\n"
+			"\tconst volatile %s *e = UT_TB(%s, UT_TAB_%s) + %zu * UT_CLAMP(off, UT_TAB_%s_N);\n\n"
 			"\tfor (__u32 j = 0; j < %zu; j++, e += %zu) {\n"
 			"\t\tif (j >= n)\n\t\t\treturn 0;\n"
 			"\t\tif (%s)\n\t\t\treturn 1;\n"
 			"\t}\n\treturn 0;\n}\n",
-			name, params, elem, elem, off, stride, n, maxlen, stride, hit);
+			name, params, elem, elem, table, stride, table, maxlen, stride, hit);
 		return;
 	}
 	fprintf(out,
 		"\nstruct %s_ctx {\n%s\t__u32 off, found;\n};\n"
 		"static long %s_step(__u32 j, void *arg)\n{\n"
 		"\tstruct %s_ctx *c = arg;\n"
-		"\tconst volatile %s *e = UT_TB(%s, %zu) + %zu * UT_CLAMP(c->off + j, %zu);\n\n"
+		"\tconst volatile %s *e = UT_TB(%s, UT_TAB_%s) + %zu * UT_CLAMP(c->off + j, UT_TAB_%s_N);\n\n"
 		"\tif (%s) {\n\t\tc->found = 1;\n\t\treturn 1;\n\t}\n\treturn 0;\n}\n"
 		"static __always_inline int %s(%s, __u32 off, __u32 n)\n{\n"
 		"\tstruct %s_ctx c = {%s, .off = off};\n\n"
 		"\tbpf_loop(n, %s_step, &c, 0);\n\treturn c.found;\n}\n",
-		name, fields, name, name, elem, elem, off, stride, n, cbhit, name, params, name,
-		init, name);
+		name, fields, name, name, elem, elem, table, stride, table, cbhit, name, params,
+		name, init, name);
 }
 
 static void emit_list_checks(FILE *out, const struct table *t)
 {
 	if (t->maxr)
 		emit_list_test(out, "ut_in_ports", "__u32 port", "\t__u32 port;\n", ".port = port",
-			       "__u32", 1, t->off_ranges, t->ranges.n, t->maxr,
+			       "__u32", 1, "RANGES", t->maxr,
 			       "port >= (*e & 0xffff) && port <= (*e >> 16)",
 			       "c->port >= (*e & 0xffff) && c->port <= (*e >> 16)");
 	if (t->maxp4)
 		emit_list_test(out, "ut_in4", "__u32 addr", "\t__u32 addr;\n", ".addr = addr",
-			       "__u32", 2, t->off_p4, t->np4 / 2, t->maxp4, "(addr & e[1]) == e[0]",
+			       "__u32", 2, "PREFIXES4", t->maxp4, "(addr & e[1]) == e[0]",
 			       "(c->addr & e[1]) == e[0]");
 	if (t->maxp6)
 		emit_list_test(out, "ut_in6", "__u64 hi, __u64 lo", "\t__u64 hi, lo;\n",
-			       ".hi = hi, .lo = lo", "__u64", 4, t->off_p6, t->np6 / 4, t->maxp6,
+			       ".hi = hi, .lo = lo", "__u64", 4, "PREFIXES6", t->maxp6,
 			       "(hi & e[2]) == e[0] && (lo & e[3]) == e[1]",
 			       "(c->hi & e[2]) == e[0] && (c->lo & e[3]) == e[1]");
 	if (t->maxs) {
@@ -1184,13 +1339,13 @@ static void emit_list_checks(FILE *out, const struct table *t)
 		fprintf(out,
 			"\nstatic __always_inline int ut_in_sets(const struct ut_state *st, int dst, "
 			"__u32 off, __u32 n)\n{\n"
-			"\tconst volatile __u32 *e = UT_TB(__u32, %zu) + UT_CLAMP(off, %zu);\n\n"
+			"\tconst volatile __u32 *e = UT_TB(__u32, UT_TAB_SETS) + UT_CLAMP(off, UT_TAB_SETS_N);\n\n"
 			"\tfor (__u32 j = 0; j < %zu; j++) {\n"
 			"\t\tif (j >= n)\n\t\t\treturn 0;\n"
 			"\t\tif (ut_in_set(e[j], st, dst))\n"
 			"\t\t\treturn 1;\n"
 			"\t}\n\treturn 0;\n}\n",
-			t->off_setrefs, t->setrefs.n, t->maxs);
+			t->maxs);
 	}
 }
 
@@ -1223,18 +1378,16 @@ static void emit_addr_check(FILE *out, const struct table *t, const char *side, 
 /* The candidate check; global: also as a global function. */
 static void emit_check(FILE *out, const struct table *t, bool global)
 {
-	fprintf(out,
-		"\n/* Does rule id match the packet? Its verdict, or 0 (log rules are\n"
-		" * logged here and return 0). Unused when no rule tests the packet. */\n"
-		"static __always_inline __attribute__((unused)) int\n"
-		"ut_check_body(struct xdp_md *ctx, struct ut_state *st, "
-		"__u32 id)\n{\n"
-		"\tconst volatile struct ut_tr *r;\n\n"
-		"\tif (!ctx || !st)\n\t\treturn 0;\n"
-		"\tr = &UT_TB(struct ut_tr, %zu)[UT_CLAMP(id, %zu)];\n"
-		"\tif ((*(const __u64 *)st & r->m0) != r->v0)\n\t\treturn 0;\n"
-		"\tif ((*(const __u16 *)&st->icmp_type & r->m1) != r->v1)\n\t\treturn 0;\n",
-		t->off_rules, t->p->nrules);
+	fprintf(out, "\n/* Does rule id match the packet? Its verdict, or 0 (log rules are\n"
+		     " * logged here and return 0). Unused when no rule tests the packet. */\n"
+		     "static __always_inline __attribute__((unused)) int\n"
+		     "ut_check_body(struct xdp_md *ctx, struct ut_state *st, "
+		     "__u32 id)\n{\n"
+		     "\tconst volatile struct ut_tr *r;\n\n"
+		     "\tif (!ctx || !st)\n\t\treturn 0;\n"
+		     "\tr = &UT_TB(struct ut_tr, UT_TAB_RULES)[UT_CLAMP(id, UT_TAB_RULES_N)];\n"
+		     "\tif ((*(const __u64 *)st & r->m0) != r->v0)\n\t\treturn 0;\n"
+		     "\tif ((*(const __u16 *)&st->icmp_type & r->m1) != r->v1)\n\t\treturn 0;\n");
 	if (t->maxr)
 		fputs("\tif (r->sp_n && ut_in_ports(st->sport, r->sp_off, r->sp_n) == "
 		      "!!(r->flags & UT_TF_SPNEG))\n\t\treturn 0;\n"
@@ -1280,6 +1433,12 @@ static void lists_used(const struct table *t, struct lists_used *u)
 	}
 }
 
+/* A list's field, by the field that names its slot (lists_used). */
+static const char *const list_names[F_NR] = {
+	[F_SRC4] = "src",    [F_DST4] = "dst",	  [F_SPORT] = "sport",
+	[F_DPORT] = "dport", [F_PROTO] = "proto", [F_WILD] = "wild",
+};
+
 static size_t list_bound(const struct table *t, enum field f)
 {
 	size_t m = t->f[f].maxlen;
@@ -1291,14 +1450,16 @@ static size_t list_bound(const struct table *t, enum field f)
 	return m;
 }
 
-/* Class c (in the block just opened) to list slot's cursor and end. */
-static void emit_cls_to_list(FILE *out, const struct table *t, int slot)
+/* Class c (in the block just opened) to list slot's cursor and end. The
+ * lookups stand in a block of the program (emit_table_main): two tabs. */
+static void emit_cls_to_list(FILE *out, int slot)
 {
 	fprintf(out,
-		"\t\tc = UT_CLAMP(c, %zu);\n"
-		"\t\tc%d = UT_TB(struct ut_tl, %zu)[c].off;\n"
-		"\t\te%d = c%d + UT_TB(struct ut_tl, %zu)[c].cnt;\n\t}\n",
-		t->ncls, slot, t->off_cls, slot, slot, t->off_cls);
+		"\t\t\tc = UT_CLAMP(c, UT_TAB_CLASSES_N);\n"
+		"\t\t\tc%d = UT_TB(struct ut_tl, UT_TAB_CLASSES)[c].off;\n"
+		"\t\t\te%d = c%d + UT_TB(struct ut_tl, UT_TAB_CLASSES)[c].cnt;\n"
+		"\t\t}\n",
+		slot, slot, slot);
 }
 
 static void emit_class_lookup(FILE *out, const struct table *t, enum field f, int slot)
@@ -1310,45 +1471,44 @@ static void emit_class_lookup(FILE *out, const struct table *t, enum field f, in
 	case F_DST4: {
 		const char *side = f == F_SRC4 ? "src" : "dst";
 		const struct findex *f6 = &t->f[f + 1];
-		fprintf(out, "\tif (st->has & UT_HAS_%s) {\n\t\t__u32 c = 0x80000000u;\n\n",
+		/* c stays past the end (the zeroed class) in a family no rule is
+		 * filed under */
+		fprintf(out, "\t\tif (st->has & UT_HAS_%s) {\n\t\t\t__u32 c = 0x80000000u;\n\n",
 			f == F_SRC4 ? "SRC" : "DST");
 		if (fi->used)
 			fprintf(out,
-				"\t\tif (st->family == UT_FAM_V4)\n\t\t\tc = %u + ut_cls_%s4(st->%s4);\n",
-				fi->cls_base, side, side);
+				"\t\t\tif (st->family == UT_FAM_V4)\n"
+				"\t\t\t\tc = UT_CLS_%s + ut_cls_%s4(st->%s4);\n",
+				field_tags[f], side, side);
 		if (f6->used)
 			fprintf(out,
-				"\t\tif (st->family == UT_FAM_V6)\n"
-				"\t\t\tc = %u + ut_cls_%s6(st->%s64[0], st->%s64[1]);\n",
-				f6->cls_base, side, side, side);
-		emit_cls_to_list(out, t, slot);
+				"\t\t\tif (st->family == UT_FAM_V6)\n"
+				"\t\t\t\tc = UT_CLS_%s + ut_cls_%s6(st->%s64[0], st->%s64[1]);\n",
+				field_tags[f + 1], side, side, side);
+		emit_cls_to_list(out, slot);
 		break;
 	}
 	case F_SPORT:
-	case F_DPORT: {
-		const char *side = f == F_SPORT ? "sport" : "dport";
+	case F_DPORT:
 		fprintf(out,
-			"\tif (st->has & UT_HAS_%s) {\n"
-			"\t\t__u32 c = %u + UT_TB(%s, %zu)[st->%s];\n\n",
-			f == F_SPORT ? "SPORT" : "DPORT", fi->cls_base,
-			fi->pcls32 ? "__u32" : "__u16", fi->off_pcls, side);
-		emit_cls_to_list(out, t, slot);
+			"\t\tif (st->has & UT_HAS_%s) {\n"
+			"\t\t\t__u32 c = UT_CLS_%s + UT_TB(%s, UT_TAB_%s_CLASS)[st->%s];\n\n",
+			field_tags[f], field_tags[f], fi->pcls32 ? "__u32" : "__u16", field_tags[f],
+			field_names[f]);
+		emit_cls_to_list(out, slot);
 		break;
-	}
 	case F_PROTO:
-		fprintf(out,
-			"\tif (st->has & UT_HAS_PROTO) {\n"
-			"\t\t__u32 c = %u + st->proto;\n\n",
-			fi->cls_base);
-		emit_cls_to_list(out, t, slot);
+		fputs("\t\tif (st->has & UT_HAS_PROTO) {\n"
+		      "\t\t\t__u32 c = UT_CLS_PROTO + st->proto;\n\n",
+		      out);
+		emit_cls_to_list(out, slot);
 		break;
-	case F_WILD: {
+	case F_WILD:
 		fprintf(out,
-			"\tc%d = UT_TB(struct ut_tl, %zu)[%u].off;\n"
-			"\te%d = c%d + UT_TB(struct ut_tl, %zu)[%u].cnt;\n",
-			slot, t->off_cls, fi->cls_base, slot, slot, t->off_cls, fi->cls_base);
+			"\t\tc%d = UT_TB(struct ut_tl, UT_TAB_CLASSES)[UT_CLS_WILD].off;\n"
+			"\t\te%d = c%d + UT_TB(struct ut_tl, UT_TAB_CLASSES)[UT_CLS_WILD].cnt;\n",
+			slot, slot, slot);
 		break;
-	}
 	default:
 		break;
 	}
@@ -1357,7 +1517,7 @@ static void emit_class_lookup(FILE *out, const struct table *t, enum field f, in
 /* The merge: the smallest head among the lists, taken. A global function,
  * so that the verifier checks its branches once instead of once per
  * combination per loop iteration. */
-static void emit_next(FILE *out, const struct table *t, const struct lists_used *u)
+static void emit_next(FILE *out, const struct lists_used *u)
 {
 	fprintf(out,
 		"\nstruct ut_cur {\n\t__u32 c[%d], e[%d];\n};\n"
@@ -1368,9 +1528,9 @@ static void emit_next(FILE *out, const struct table *t, const struct lists_used 
 	for (int i = 0; i < u->n; i++)
 		fprintf(out,
 			"\tif (m->c[%d] < m->e[%d]) {\n"
-			"\t\tid = UT_TB(__u32, %zu)[UT_CLAMP(m->c[%d], %zu)];\n"
+			"\t\tid = UT_TB(__u32, UT_TAB_IDS)[UT_CLAMP(m->c[%d], UT_TAB_IDS_N)];\n"
 			"\t\tif (id < best) {\n\t\t\tbest = id;\n\t\t\tw = %d;\n\t\t}\n\t}\n",
-			i, i, t->off_ids, i, t->nids, i);
+			i, i, i, i);
 	fprintf(out, "\tif (w < %d)\n\t\tm->c[w]++;\n\treturn best;\n}\n", u->n);
 }
 
@@ -1386,17 +1546,20 @@ void emit_table_prelude(const struct emit_ctx *e, void **state)
 	*state = t;
 	fputs("\n/* ---- table strategy: rules as data (compiler/codegen/table_emit.c) ---- */\n",
 	      out);
-	fputs(tr_decl, out);
-	emit_blob(out, &t->blob);
+	emit_entry_types(out);
+	emit_flags(out);
 	fputs(common_code, out);
+	emit_regions(out, t);
+	emit_rule_list(out, t);
+	emit_blob(out, &t->blob);
 	if (t->f[F_SRC4].used)
-		emit_lpm4_fn(out, "src4", &t->f[F_SRC4]);
+		emit_lpm4_fn(out, t, F_SRC4);
 	if (t->f[F_DST4].used)
-		emit_lpm4_fn(out, "dst4", &t->f[F_DST4]);
+		emit_lpm4_fn(out, t, F_DST4);
 	if (t->f[F_SRC6].used)
-		emit_lpm6_fn(out, "src6", &t->f[F_SRC6]);
+		emit_lpm6_fn(out, t, F_SRC6);
 	if (t->f[F_DST6].used)
-		emit_lpm6_fn(out, "dst6", &t->f[F_DST6]);
+		emit_lpm6_fn(out, t, F_DST6);
 	size_t bound = 0;
 	for (int i = 0; i < u.n; i++)
 		bound += list_bound(t, u.f[i]);
@@ -1407,7 +1570,7 @@ void emit_table_prelude(const struct emit_ctx *e, void **state)
 	emit_check(out, t, !inline_only);
 	if (inline_only)
 		return;
-	emit_next(out, t, &u);
+	emit_next(out, &u);
 	if (bound > INLINE_LOOP_MAX)
 		fputs("\nstruct ut_merge {\n\tstruct ut_cur cur;\n\tstruct xdp_md *ctx;\n"
 		      "\tstruct ut_state *st;\n\t__u32 verdict, rule;\n};\n"
@@ -1422,53 +1585,71 @@ void emit_table_prelude(const struct emit_ctx *e, void **state)
 		      out);
 }
 
+/* The candidates of one list, checked inline, without calls. */
+static void emit_inline_loop(FILE *out, const struct table *t)
+{
+	fprintf(out,
+		"\t\tfor (__u32 it = 0; it < %zu; it++) {\n"
+		"\t\t\tif (c0 >= e0)\n\t\t\t\tbreak;\n"
+		"\t\t\t__u32 id = UT_TB(__u32, UT_TAB_IDS)[UT_CLAMP(c0, UT_TAB_IDS_N)];\n"
+		"\t\t\tint v = ut_check_body(ctx, st, id);\n\n"
+		"\t\t\tc0++;\n"
+		"\t\t\tif (v) {\n\t\t\t\tverdict = v;\n\t\t\t\trule = id;\n\t\t\t\tbreak;\n\t\t\t}\n"
+		"\t\t}\n",
+		t->bound);
+}
+
+/* The lists merged by ut_next(), each candidate checked by ut_check(). */
+static void emit_merge_loop(FILE *out, const struct table *t)
+{
+	if (t->bound > INLINE_LOOP_MAX) {
+		fprintf(out,
+			"\t\tstruct ut_merge m = {.cur = cur, .ctx = ctx, .st = st};\n\n"
+			"\t\tbpf_loop(%zu, ut_merge_step, &m, 0);\n"
+			"\t\tif (m.verdict) {\n\t\t\tverdict = m.verdict;\n\t\t\trule = m.rule;\n\t\t}\n",
+			t->bound);
+		return;
+	}
+	fprintf(out,
+		"\t\tfor (__u32 it = 0; it < %zu; it++) {\n"
+		"\t\t\t__u32 id = ut_next(&cur);\n\n"
+		"\t\t\tif (id == UT_RULE_NONE)\n\t\t\t\tbreak;\n"
+		"\t\t\tint v = ut_check(ctx, st, id);\n\n"
+		"\t\t\tif (v) {\n\t\t\t\tverdict = v;\n\t\t\t\trule = id;\n\t\t\t\tbreak;\n\t\t\t}\n"
+		"\t\t}\n",
+		t->bound);
+}
+
 void emit_table_main(const struct emit_ctx *e, void *state)
 {
 	FILE *out = e->out;
 	struct table *t = state;
 	struct lists_used u;
+	bool inline_only;
 
 	lists_used(t, &u);
+	inline_only = u.n == 1 && t->bound <= INLINE_CANDIDATES;
 	if (u.n) {
-		fputs("\t{\n", out);
+		fputs("\t{\n"
+		      "\t\t/* Per key field, the packet's candidates: entries cN..eN of UT_TAB_IDS. */\n",
+		      out);
 		for (int i = 0; i < u.n; i++)
-			fprintf(out, "\t__u32 c%d = 0, e%d = 0;\n", i, i);
+			fprintf(out, "\t\t__u32 c%d = 0, e%d = 0; /* %s */\n", i, i,
+				list_names[u.f[i]]);
+		fputc('\n', out);
 		for (int i = 0; i < u.n; i++)
 			emit_class_lookup(out, t, u.f[i], i);
-		if (!(u.n == 1 && t->bound <= INLINE_CANDIDATES)) {
-			fputs("\tstruct ut_cur cur = {", out);
+		if (!inline_only) {
+			fputs("\t\tstruct ut_cur cur = {", out);
 			for (int i = 0; i < u.n; i++)
 				fprintf(out, "%s.c[%d] = c%d, .e[%d] = e%d", i ? ", " : "", i, i, i,
 					i);
 			fputs("};\n\n", out);
 		}
-		if (u.n == 1 && t->bound <= INLINE_CANDIDATES) {
-			/* One list and few candidates: all inline, no calls. */
-			fprintf(out,
-				"\tfor (__u32 it = 0; it < %zu; it++) {\n"
-				"\t\tif (c0 >= e0)\n\t\t\tbreak;\n"
-				"\t\t__u32 id = UT_TB(__u32, %zu)[UT_CLAMP(c0, %zu)];\n"
-				"\t\tint v = ut_check_body(ctx, st, id);\n\n"
-				"\t\tc0++;\n"
-				"\t\tif (v) {\n\t\t\tverdict = v;\n\t\t\trule = id;\n\t\t\tbreak;\n\t\t}\n"
-				"\t}\n",
-				t->bound, t->off_ids, t->nids);
-		} else if (t->bound > INLINE_LOOP_MAX) {
-			fprintf(out,
-				"\tstruct ut_merge m = {.cur = cur, .ctx = ctx, .st = st};\n\n"
-				"\tbpf_loop(%zu, ut_merge_step, &m, 0);\n"
-				"\tif (m.verdict) {\n\t\tverdict = m.verdict;\n\t\trule = m.rule;\n\t}\n",
-				t->bound);
-		} else {
-			fprintf(out,
-				"\tfor (__u32 it = 0; it < %zu; it++) {\n"
-				"\t\t__u32 id = ut_next(&cur);\n\n"
-				"\t\tif (id == UT_RULE_NONE)\n\t\t\tbreak;\n"
-				"\t\tint v = ut_check(ctx, st, id);\n\n"
-				"\t\tif (v) {\n\t\t\tverdict = v;\n\t\t\trule = id;\n\t\t\tbreak;\n\t\t}\n"
-				"\t}\n",
-				t->bound);
-		}
+		if (inline_only)
+			emit_inline_loop(out, t);
+		else
+			emit_merge_loop(out, t);
 		fputs("\t}\n", out);
 	}
 	table_free(t);
