@@ -18,6 +18,7 @@ struct sema {
 	struct ast_file *ast;
 	struct ir_program *ir;
 	struct strmap sets; /* name -> index into ir->sets */
+	bool *set_bad;	    /* per set: an entry was invalid, already reported */
 };
 
 static const char *family_name(uint8_t fam)
@@ -56,6 +57,7 @@ static void lower_sets(struct sema *s)
 	const struct ast_file *ast = s->ast;
 
 	s->ir->sets = xcalloc(ast->nsets, sizeof(*s->ir->sets));
+	s->set_bad = xcalloc(ast->nsets ? ast->nsets : 1, sizeof(*s->set_bad));
 	for (size_t i = 0; i < ast->nsets; i++) {
 		const struct ast_set *as = &ast->sets[i];
 		size_t *prev = strmap_put(&s->sets, as->name, s->ir->nsets);
@@ -72,8 +74,10 @@ static void lower_sets(struct sema *s)
 		set->loc = as->name_loc;
 		set->prefixes = xcalloc(as->n, sizeof(*set->prefixes));
 		for (size_t k = 0; k < as->n; k++) {
-			if (as->items[k].bad)
+			if (as->items[k].bad) {
+				s->set_bad[s->ir->nsets - 1] = true;
 				continue;
+			}
 			set->prefixes[set->nprefixes++] = as->items[k].prefix;
 			set->families |= as->items[k].prefix.family;
 		}
@@ -130,6 +134,11 @@ static bool lower_addrs(struct sema *s, const struct ast_addrs *a, enum rule_dir
 				ok = false;
 				continue;
 			}
+			/* Its families are what is left of it: a rule using
+			 * it would report a family conflict the bad entry
+			 * made up. */
+			if (s->set_bad[*idx])
+				ok = false;
 			struct ir_set *set = &s->ir->sets[*idx];
 			m->sets[m->nsets++] = (uint32_t)*idx;
 			*fam |= set->families;
@@ -497,6 +506,7 @@ struct ir_program *sema_lower(struct diag_ctx *d, struct ast_file *ast)
 	lower_sets(&s);
 	lower_policies(&s);
 	strmap_free(&s.sets);
+	free(s.set_bad);
 	if (s.ir->npolicies == 0 && d->errors == 0)
 		diag_file(d, DIAG_ERROR, "no policy in file");
 	if (d->errors > 0) {

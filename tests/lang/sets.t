@@ -25,6 +25,11 @@ set s { 10.0.0.1 port 80 } policy p { deny } ; fail ; 1:18: syntax error: unexpe
 set s { @t } policy p { deny } ; fail ; 1:9: a set holds addresses only; '@t' cannot be used inside a set
 set t { 10.0.0.9 } set s { 10.0.0.1, @t, 10.0.0.2 } policy p { deny from @s } ; fail ; 1:38: a set holds addresses only; '@t' cannot be used inside a set
 set s { 10.0.0.1 }\nset s { 10.0.0.2 }\npolicy p { deny from @s } ; fail ; 2:5: set 's' is already defined
+# an invalid entry is the only error: rules that use the set say nothing of
+# the families that are left of it
+set s { 10.0.0.256 } policy p { deny from @s } ; fail ; 1:9: invalid IPv4 address '10.0.0.256'
+set s { 10.0.0.256, 2001:db8::1 } policy p { deny icmp from @s } ; fail ; 1:9: invalid IPv4 address '10.0.0.256'
+set s { 10.0.0.256 } policy p { deny from @s to port 99999 } ; fail ; 1:9: invalid IPv4 address '10.0.0.256' | 1:54: port 99999 is out of range (0-65535) | 1:54: ports need 'tcp', 'udp' or 'sctp' in the same rule
 
 # references
 ! set a { 10.0.0.0/8 }
