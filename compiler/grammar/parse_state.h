@@ -25,8 +25,10 @@ struct parse_state {
 	struct ast_rule rule;
 	struct ast_side *side; /* &rule.from or &rule.to while parsing a side */
 	bool in_policy, in_set;
-	bool rule_bad;	    /* a syntax error inside the rule was recovered from */
-	char last_text[48]; /* text of the latest token, for syntax errors */
+	bool rule_bad;	      /* a syntax error inside the rule was recovered from */
+	bool lex_error;	      /* the scanner reported an error since the latest token */
+	bool after_lex_error; /* ... when the latest token was scanned */
+	char last_text[48];   /* text of the latest token, for syntax errors */
 };
 
 /* Free whatever parse_state still holds after the parse ended early. */

@@ -444,6 +444,10 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, stru
 	char what[96], list[1024] = "", item[64];
 
 	(void)scanner;
+	/* The scanner reported this token, or bytes it dropped right before
+	 * it: a syntax error here would only repeat that error. */
+	if (ps->after_lex_error)
+		return 0;
 	describe_token(ps, yypcontext_token(ctx), loc, what, sizeof(what));
 	if (n > 0) {
 		strcat(list, ", expected ");

@@ -47,6 +47,12 @@ deny from 2001:db8:::1 ; fail ; 1:11: invalid IPv6 address '2001:db8:::1'
 deny from 1:2:3:4:5:6:7:8:9 ; fail ; 1:11: invalid IPv6 address '1:2:3:4:5:6:7:8:9'
 deny from 1:2 ; fail ; 1:11: invalid IPv6 address '1:2'
 deny from ::1.2.3 ; fail ; 1:11: invalid IPv6 address '::1.2.3'
+deny from 1.2.3 ; fail ; 1:11: invalid number or address '1.2.3'
+deny from 1.2.3.4.5 ; fail ; 1:11: invalid number or address '1.2.3.4.5'
+deny from 10.0.0.1/ ; fail ; 1:11: invalid number or address '10.0.0.1/'
+deny to 2001:db8::1/12x ; fail ; 1:9: invalid number or address '2001:db8::1/12x'
+deny from @ ; fail ; 1:11: '@' must be followed by a set name
+deny from @1x ; fail ; 1:11: '@' must be followed by a set name | 1:12: invalid number or address '1x'
 deny from 99999 ; fail ; 1:11: syntax error: unexpected '99999', expected set reference, address, 'port', 'not', 'any' or '{'
 deny from ::1] ; fail ; 1:14: unexpected character ']'
 
