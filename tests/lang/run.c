@@ -4,11 +4,15 @@
  * its diagnostics. Every accepted snippet's canonical text must also
  * re-parse to the same rules (tests/support/roundtrip.h).
  *
- *   lang-run [-v] FILE.t...
+ *   lang-run [-v] [-u] FILE.t...
+ *
+ * -v prints every line checked; -u rewrites each failing line as the one
+ * that would pass, to be read in git diff before it is committed.
  *
  * The compiler runs in this process, with the passes untrackc runs
  * (policy_compile), rather than once per line as a subprocess: the tables
  * grow by the hundred lines and stay a fraction of a second. */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -392,32 +396,68 @@ struct totals {
 	size_t lines[3], failed, files;
 };
 
-/* What the snippet did, written as the table line that would pass. */
-static void report(const char *path, int lineno, const char *line, const char *why,
-		   const char *want, const struct outcome *o)
+/* What the snippet did, as the status and expected fields of the table
+ * line that would pass ("fail ; 1:6: ..."). */
+static void render_got(const char *want, const struct outcome *o, struct text *out)
 {
 	const struct text *canon = want && writes_families(want) ? &o->canon_fam : &o->canon;
 
-	printf("%s:%d: FAIL (%s)\n    %s\n", path, lineno, why, line);
-	printf("    got: %s ;", !o->accepted ? "fail" : o->ndiags ? "warn" : "ok");
+	text_adds(out, !o->accepted ? "fail ;" : o->ndiags ? "warn ;" : "ok ;");
 	for (size_t i = 0; i < o->ndiags; i++) {
 		const struct got_diag *g = &o->diags[i];
-		const char *sev = g->error == o->accepted ? g->error ? "error: " : "warning: " : "";
-		printf("%s %s%s%s", i ? " |" : "", g->where, sev, g->message);
+		text_adds(out, i ? " | " : " ");
+		text_adds(out, g->where);
+		if (g->error != !o->accepted)
+			text_adds(out, g->error ? "error: " : "warning: ");
+		text_adds(out, g->message);
 	}
-	if (!o->ndiags)
-		printf(" %s", canon->buf ? canon->buf : "");
-	putchar('\n');
-	if (o->roundtrip_failed)
-		printf("    round trip: %s\n", o->roundtrip);
+	if (!o->ndiags) {
+		text_adds(out, " ");
+		text_adds(out, canon->buf ? canon->buf : "");
+	}
 }
 
-static int run_file(const char *path, bool verbose, struct totals *t)
+static void report(const char *path, int lineno, const char *line, const char *why,
+		   const char *want, const struct outcome *o)
+{
+	struct text got = {0};
+
+	render_got(want, o, &got);
+	printf("%s:%d: FAIL (%s)\n    %s\n    got: %s\n", path, lineno, why, line, got.buf);
+	if (o->roundtrip_failed)
+		printf("    round trip: %s\n", o->roundtrip);
+	free(got.buf);
+}
+
+/* -u: the file again, each failing line replaced by the one that would
+ * pass, for a review in git diff (a round-trip failure stays a failure). */
+static int rewrite(const char *path, const struct text *lines)
+{
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f || fwrite(lines->buf, 1, lines->len, f) != lines->len || fclose(f) != 0 ||
+	    rename(tmp, path) != 0) {
+		fprintf(stderr, "lang: cannot rewrite '%s': %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct run_opts {
+	bool verbose, update;
+};
+
+static int run_file(const char *path, const struct run_opts *ro, struct totals *t)
 {
 	char *buf = NULL, *save = NULL;
 	size_t len = 0;
 	const char *why = NULL;
-	struct text decls = {0};
+	struct text decls = {0}, out = {0};
+	bool changed = false;
+	int status = 0;
 	int err = read_source_file(path, &buf, &len, &why);
 	int lineno = 0;
 
@@ -433,6 +473,9 @@ static int run_file(const char *path, bool verbose, struct totals *t)
 		if (nl)
 			*nl = '\0';
 		lineno++;
+		size_t out_mark = out.len;
+		text_adds(&out, l);
+		text_adds(&out, "\n");
 
 		char lead = l[strspn(l, " \t")];
 		if (lead == '\0' || lead == '#')
@@ -478,10 +521,21 @@ static int run_file(const char *path, bool verbose, struct totals *t)
 		}
 		run_snippet(&decls, &input, &o);
 		fail_why = judge(st, want_text, &input, &o);
-		if (fail_why) {
+		if (fail_why && ro->update && !o.roundtrip_failed) {
+			/* the line as the compiler would have it */
+			out.len = out_mark;
+			text_add(&out, l, (size_t)(mark - l));
+			while (out.len > out_mark && strchr(" \t", out.buf[out.len - 1]))
+				out.len--;
+			text_adds(&out, " ; ");
+			render_got(want_text, &o, &out);
+			text_adds(&out, "\n");
+			changed = true;
+			printf("%s:%d: updated (%s)\n", path, lineno, fail_why);
+		} else if (fail_why) {
 			t->failed++;
 			report(path, lineno, l, fail_why, want_text, &o);
-		} else if (verbose) {
+		} else if (ro->verbose) {
 			printf("%s:%d: ok   %s\n", path, lineno, l);
 		}
 		free(want_text);
@@ -492,27 +546,36 @@ static int run_file(const char *path, bool verbose, struct totals *t)
 		free(o.canon.buf);
 		free(o.canon_fam.buf);
 	}
+	if (changed)
+		status = rewrite(path, &out);
+	free(out.buf);
 	free(decls.buf);
 	free(buf);
-	return 0;
+	return status;
 }
 
 int main(int argc, char **argv)
 {
 	struct totals t = {0};
-	bool verbose = false;
+	struct run_opts ro = {0};
 	int first = 1, status = 0;
 
-	if (argc > 1 && strcmp(argv[1], "-v") == 0) {
-		verbose = true;
-		first++;
+	for (; first < argc && argv[first][0] == '-'; first++) {
+		if (strcmp(argv[first], "-v") == 0) {
+			ro.verbose = true;
+		} else if (strcmp(argv[first], "-u") == 0) {
+			ro.update = true;
+		} else {
+			first = argc;
+			break;
+		}
 	}
 	if (first >= argc) {
-		fputs("usage: lang-run [-v] FILE.t...\n", stderr);
+		fputs("usage: lang-run [-v] [-u] FILE.t...\n", stderr);
 		return 2;
 	}
 	for (int i = first; i < argc; i++)
-		if (run_file(argv[i], verbose, &t) != 0)
+		if (run_file(argv[i], &ro, &t) != 0)
 			status = 2;
 	size_t total = t.lines[ST_OK] + t.lines[ST_WARN] + t.lines[ST_FAIL];
 	printf("lang: %zu lines (%zu ok, %zu warn, %zu fail) in %zu files, %zu failed\n", total,
