@@ -34,7 +34,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <net/if.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +45,7 @@
 #include <bpf/libbpf.h>
 
 #include "commands.h"
+#include "errors.h"
 #include "netdev.h"
 #include "nft.h"
 #include "objload.h"
@@ -53,16 +53,6 @@
 #include "untrack_abi.h"
 
 #define ERRLEN 1024
-
-__attribute__((format(printf, 3, 4))) static void say(char *err, size_t errlen, const char *fmt,
-						      ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 struct attach_opts {
 	const char *ifname, *policy;
@@ -78,8 +68,8 @@ static int injected(const char *step, char *err, size_t errlen)
 	const char *at = getenv("UNTRACK_FAIL_AFTER");
 
 	if (at && strcmp(at, step) == 0) {
-		say(err, errlen, "failure injected after step '%s' (UNTRACK_FAIL_AFTER)", step);
-		return -EIO;
+		return ut_fail(-EIO, err, errlen,
+			       "failure injected after step '%s' (UNTRACK_FAIL_AFTER)", step);
 	}
 	return 0;
 }
@@ -100,29 +90,27 @@ static int read_template(const char *path, const struct objmeta *meta, char **te
 	if (ret == -ENOENT) {
 		for (size_t i = 0; i < meta->nrules; i++) {
 			if (meta->rules[i].dir == DIR_EGRESS) {
-				say(err, errlen,
-				    "'%s' has egress rules but no %s section (built by an older untrackc?): recompile it",
-				    path, UT_NFT_SECTION);
-				return -EINVAL;
+				return ut_fail(
+					-EINVAL, err, errlen,
+					"'%s' has egress rules but no %s section (built by an older untrackc?): recompile it",
+					path, UT_NFT_SECTION);
 			}
 		}
 		*text = strdup("");
-		if (!*text) {
-			say(err, errlen, "out of memory");
-			return -ENOMEM;
-		}
+		if (!*text)
+			return ut_fail(-ENOMEM, err, errlen, "out of memory reading '%s'", path);
 		return 0;
 	}
 	if (ret)
 		return ret;
 	*len = strlen(*text);
 	if (*len + 1 < size) {
-		say(err, errlen, "'%s': section %s is damaged (a NUL byte inside)", path,
-		    UT_NFT_SECTION);
 		free(*text);
 		*text = NULL;
 		*len = 0;
-		return -EINVAL;
+		return ut_fail(-EINVAL, err, errlen,
+			       "'%s': section %s is damaged (a NUL byte inside)", path,
+			       UT_NFT_SECTION);
 	}
 	return 0;
 }
@@ -182,10 +170,9 @@ static int sync_egress(const struct ut_where *w, const struct nft_change *c,
 			return 0;
 		if (changed && c->what == NFT_RESTORE)
 			li = nft_live_find(c->before, w->ifname);
-		if (ut_path(policy_dir, sizeof(policy_dir), w->pin_dir, UT_POLICY_DIR)) {
-			say(err, errlen, "pin path too long");
-			return -ENAMETOOLONG;
-		}
+		if (ut_path(policy_dir, sizeof(policy_dir), w->pin_dir, UT_POLICY_DIR))
+			return ut_fail(-ENAMETOOLONG, err, errlen, "pin path too long: %s/%s",
+				       w->pin_dir, UT_POLICY_DIR);
 		ret = ut_meta_read(w, &text, &len, why, sizeof(why));
 		if (!ret)
 			ret = objmeta_parse(text, len, &own->meta, why, sizeof(why));
@@ -205,10 +192,8 @@ static int sync_egress(const struct ut_where *w, const struct nft_change *c,
 		out->ncounters = li->ncounters;
 	}
 	ret = ut_egress_sets_read(policy_dir, meta, -1, &own->sets, why, sizeof(why));
-	if (ret && changed && c->what == NFT_NEW_POLICY) {
-		say(err, errlen, "%s", why);
-		return ret;
-	}
+	if (ret && changed && c->what == NFT_NEW_POLICY)
+		return ut_fail(ret, err, errlen, "%s", why);
 	if (ret)
 		ut_note("%s: %s: its egress sets start from the policy file's members", w->ifname,
 			why);
@@ -236,8 +221,8 @@ static int nft_sync(const struct nft_change *c, char *err, size_t errlen)
 	ifaces = calloc(n ? n : 1, sizeof(*ifaces));
 	own = calloc(n ? n : 1, sizeof(*own));
 	if (!ifaces || !own) {
-		ret = -ENOMEM;
-		say(err, errlen, "out of memory");
+		ret = ut_fail(-ENOMEM, err, errlen,
+			      "out of memory rebuilding the nftables table for %zu interfaces", n);
 		goto cleanup;
 	}
 	/* Only for the counters: without it they start from zero. */
@@ -418,13 +403,14 @@ static int swap_prepare(struct swap *s, struct pipeline *pl, const char *policy,
 	s->old_policy_fd = -1;
 	if (ut_path(s->new_dir, sizeof(s->new_dir), s->w->pin_dir, UT_POLICY_NEW_DIR) ||
 	    ut_path(s->cur_dir, sizeof(s->cur_dir), s->w->pin_dir, UT_POLICY_DIR) ||
-	    ut_path(s->old_dir, sizeof(s->old_dir), s->w->pin_dir, UT_POLICY_OLD_DIR)) {
-		say(err, errlen, "pin path too long");
-		return -ENAMETOOLONG;
-	}
-	if (pipeline_runtime_open_pinned(pl, s->w->pin_dir, err, errlen) ||
-	    pipeline_policy_load(pl, policy, err, errlen))
-		return -EINVAL;
+	    ut_path(s->old_dir, sizeof(s->old_dir), s->w->pin_dir, UT_POLICY_OLD_DIR))
+		return ut_fail(-ENAMETOOLONG, err, errlen, "pin path too long: %s/%s",
+			       s->w->pin_dir, UT_POLICY_NEW_DIR);
+	ret = pipeline_runtime_open_pinned(pl, s->w->pin_dir, err, errlen);
+	if (!ret)
+		ret = pipeline_policy_load(pl, policy, err, errlen);
+	if (ret)
+		return ret;
 	/* Leftovers of a replace that died half-way. */
 	ut_remove_tree(s->new_dir);
 	ut_remove_tree(s->old_dir);
@@ -478,14 +464,14 @@ static int swap_commit(struct swap *s, struct pipeline *pl, char *err, size_t er
 	if (ret)
 		goto undo;
 	if (rename(s->cur_dir, s->old_dir) && errno != ENOENT) {
-		ret = -errno;
-		say(err, errlen, "cannot move %s aside: %s", s->cur_dir, strerror(errno));
+		ret = ut_fail(-errno, err, errlen, "cannot move %s aside: %s", s->cur_dir,
+			      strerror(errno));
 		goto undo;
 	}
 	moved_cur = true;
 	if (rename(s->new_dir, s->cur_dir)) {
-		ret = -errno;
-		say(err, errlen, "cannot move %s into place: %s", s->new_dir, strerror(errno));
+		ret = ut_fail(-errno, err, errlen, "cannot move %s into place: %s", s->new_dir,
+			      strerror(errno));
 		goto undo;
 	}
 	ut_remove_tree(s->old_dir);
@@ -543,11 +529,13 @@ static int attach_fresh(const struct attach_opts *o, const struct ut_where *w, i
 	snprintf(info.source, sizeof(info.source), "%s", pl.meta.source ? pl.meta.source : "");
 	ret = ut_mkdirs(w->pin_dir);
 	if (ret) {
-		say(err, errlen, "cannot create %s: %s", w->pin_dir, strerror(-ret));
+		ut_fail(ret, err, errlen, "cannot create %s: %s", w->pin_dir, strerror(-ret));
 		goto undo;
 	}
 	pinned = true;
 	ret = ut_path(policy_dir, sizeof(policy_dir), w->pin_dir, UT_POLICY_DIR);
+	if (ret)
+		ut_fail(ret, err, errlen, "pin path too long: %s/%s", w->pin_dir, UT_POLICY_DIR);
 	if (!ret)
 		ret = pipeline_pin_runtime(&pl, w->pin_dir, err, errlen);
 	if (!ret)
@@ -651,16 +639,16 @@ static int attach_again(const struct attach_opts *o, const struct ut_where *w, i
 		return ret;
 	if (o->mark_given &&
 	    (o->mark.value != s.old_info.mark_value || o->mark.mask != s.old_info.mark_mask)) {
-		say(err, errlen,
-		    "untrack is attached to %s with mark 0x%08x/0x%08x; detach it first to change the mark",
-		    w->ifname, s.old_info.mark_value, s.old_info.mark_mask);
-		return -EINVAL;
+		return ut_fail(
+			-EINVAL, err, errlen,
+			"untrack is attached to %s with mark 0x%08x/0x%08x; detach it first to change the mark",
+			w->ifname, s.old_info.mark_value, s.old_info.mark_mask);
 	}
 	if (o->mode_given && o->mode != s.old_info.mode && s.old_info.ifindex == ifindex) {
-		say(err, errlen,
-		    "untrack is attached to %s in %s mode; detach it first to change the mode",
-		    w->ifname, ut_xdp_mode_name(s.old_info.mode));
-		return -EINVAL;
+		return ut_fail(
+			-EINVAL, err, errlen,
+			"untrack is attached to %s in %s mode; detach it first to change the mode",
+			w->ifname, ut_xdp_mode_name(s.old_info.mode));
 	}
 	s.new_info = s.old_info;
 	s.new_info.ifindex = ifindex;
@@ -700,7 +688,7 @@ static int attach_again(const struct attach_opts *o, const struct ut_where *w, i
 
 	ret = tc_query(ifindex, &tc_id);
 	if (ret) {
-		say(err, errlen, "cannot query TC on %s: %s", w->ifname, strerror(-ret));
+		ut_fail(ret, err, errlen, "cannot query TC on %s: %s", w->ifname, strerror(-ret));
 		goto undo;
 	}
 	if (tc_id != ut_prog_id(pl.tc_fd)) {

@@ -20,28 +20,6 @@
 
 static bool verbose;
 
-void ut_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("untrack: error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-void ut_note(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("untrack: note: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 int ut_help_only_options(int argc, char **argv, const char *cmd, const char *usage)
 {
 	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {0}};

@@ -1,7 +1,6 @@
 #include "nft.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,16 +8,7 @@
 
 #include <nftables/libnftables.h>
 
-__attribute__((format(printf, 4, 5))) static int fail(int ret, char *err, size_t errlen,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
+#include "errors.h"
 
 /* Interface names go into double-quoted nft strings. */
 static bool nft_quotable(const char *s)
@@ -149,9 +139,9 @@ int nft_ruleset(const struct nft_iface *ifaces, size_t n, char **text, char *err
 	*text = NULL;
 	for (size_t i = 0; i < n; i++) {
 		if (!nft_quotable(ifaces[i].ifname)) {
-			ret = fail(-EINVAL, err, errlen,
-				   "interface name '%s' cannot be written in an nftables rule",
-				   ifaces[i].ifname);
+			ret = ut_fail(-EINVAL, err, errlen,
+				      "interface name '%s' cannot be written in an nftables rule",
+				      ifaces[i].ifname);
 			goto cleanup;
 		}
 		egress |= has_egress(&ifaces[i]);
@@ -159,7 +149,7 @@ int nft_ruleset(const struct nft_iface *ifaces, size_t n, char **text, char *err
 	marks = calloc(n ? n : 1, sizeof(*marks));
 	f = open_memstream(&buf, &len);
 	if (!marks || !f) {
-		ret = fail(-ENOMEM, err, errlen, "out of memory");
+		ret = ut_fail(-ENOMEM, err, errlen, "out of memory");
 		goto cleanup;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -215,7 +205,7 @@ int nft_ruleset(const struct nft_iface *ifaces, size_t n, char **text, char *err
 done:
 	if (fclose(f)) {
 		f = NULL;
-		ret = fail(-ENOMEM, err, errlen, "out of memory");
+		ret = ut_fail(-ENOMEM, err, errlen, "out of memory");
 		goto cleanup;
 	}
 	f = NULL;
@@ -260,14 +250,14 @@ static int nft_run(const char *text, const char *what, char **out, char *err, si
 		*out = NULL;
 	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!ctx)
-		return fail(-ENOMEM, err, errlen, "cannot start libnftables");
+		return ut_fail(-ENOMEM, err, errlen, "cannot start libnftables");
 	if (nft_ctx_buffer_output(ctx) || nft_ctx_buffer_error(ctx)) {
-		ret = fail(-ENOMEM, err, errlen, "cannot start libnftables");
+		ret = ut_fail(-ENOMEM, err, errlen, "cannot start libnftables");
 		goto cleanup;
 	}
 	if (nft_run_cmd_from_buffer(ctx, text)) {
 		const char *msg = nft_ctx_get_error_buffer(ctx);
-		ret = fail(-EIO, err, errlen, "%s: ", what);
+		ret = ut_fail(-EIO, err, errlen, "%s: ", what);
 		copy_error(msg && *msg ? msg : "unknown error", err, errlen);
 		if (msg && strstr(msg, "Operation not permitted"))
 			ret = -EPERM;
@@ -279,7 +269,7 @@ static int nft_run(const char *text, const char *what, char **out, char *err, si
 		const char *o = nft_ctx_get_output_buffer(ctx);
 		*out = strdup(o ? o : "");
 		if (!*out)
-			ret = fail(-ENOMEM, err, errlen, "out of memory");
+			ret = ut_fail(-ENOMEM, err, errlen, "out of memory");
 	}
 cleanup:
 	nft_ctx_free(ctx); /* unlike libbpf's, it does not take NULL */
@@ -307,11 +297,11 @@ int nft_sets_text(const char *prefix, const struct nft_set_elems *sets, size_t n
 
 	*text = NULL;
 	if (!f)
-		return fail(-ENOMEM, err, errlen, "out of memory");
+		return ut_fail(-ENOMEM, err, errlen, "out of memory");
 	put_sets(f, prefix, sets, n);
 	if (fclose(f)) {
 		free(buf);
-		return fail(-ENOMEM, err, errlen, "out of memory");
+		return ut_fail(-ENOMEM, err, errlen, "out of memory");
 	}
 	*text = buf;
 	return 0;
@@ -427,7 +417,7 @@ int nft_live_parse(const char *chain, const char *counters, struct nft_live *liv
 			struct nft_live_iface *grown =
 				realloc(live->ifaces, (live->n + 1) * sizeof(*grown));
 			if (!grown)
-				return fail(-ENOMEM, err, errlen, "out of memory");
+				return ut_fail(-ENOMEM, err, errlen, "out of memory");
 			live->ifaces = grown;
 			live->ifaces[live->n++] = li;
 		}
@@ -449,7 +439,7 @@ int nft_live_parse(const char *chain, const char *counters, struct nft_live *liv
 			struct nft_counter *grown =
 				realloc(owner->counters, (owner->ncounters + 1) * sizeof(*grown));
 			if (!grown)
-				return fail(-ENOMEM, err, errlen, "out of memory");
+				return ut_fail(-ENOMEM, err, errlen, "out of memory");
 			owner->counters = grown;
 			owner->counters[owner->ncounters++] =
 				(struct nft_counter){.id = id, .packets = packets, .bytes = bytes};

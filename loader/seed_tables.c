@@ -1,7 +1,6 @@
 #include "seed_tables.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,22 +9,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "errors.h"
 #include "objfmt/settables.h"
 #include "untrack_abi.h"
 
 /* Elements per batch syscall. */
 #define BATCH 8192
-
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-						      ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static int obj_map_fd(struct bpf_object *obj, const char *fmt, unsigned index)
 {
@@ -127,12 +116,14 @@ static int write_tables(const struct ut_set_fds *f, const struct prefix *members
 	int ret = -ENOMEM;
 
 	if (!hdr || !s4 || !s6) {
-		fail(err, errlen, "out of memory");
+		ut_fail(ret, err, errlen,
+			"out of memory building the set's tables (%u IPv4 and %u IPv6 slots)",
+			f->cap4, f->cap6);
 		goto out;
 	}
 	if (bpf_map_lookup_elem(f->hdr, &zero, hdr)) {
-		ret = -errno;
-		fail(err, errlen, "cannot read the set's header: %s", strerror(errno));
+		ret = ut_fail(-errno, err, errlen, "cannot read the set's header: %s",
+			      strerror(errno));
 		goto out;
 	}
 	ng = (hdr->gen & 1) ^ 1;
@@ -156,7 +147,7 @@ static int write_tables(const struct ut_set_fds *f, const struct prefix *members
 	if (!ret && bpf_map_update_elem(f->hdr, &zero, hdr, BPF_ANY))
 		ret = -errno;
 	if (ret)
-		fail(err, errlen, "cannot write the set's tables: %s", strerror(-ret));
+		ut_fail(ret, err, errlen, "cannot write the set's tables: %s", strerror(-ret));
 out:
 	free(hdr);
 	free(s4);
@@ -240,7 +231,7 @@ int ut_set_replace(const struct ut_set_fds *f, const struct prefix *members, siz
 		ret = members_write(f->members, members, n, true);
 	free(old);
 	if (ret)
-		fail(err, errlen, "cannot record the set's members: %s", strerror(-ret));
+		ut_fail(ret, err, errlen, "cannot record the set's members: %s", strerror(-ret));
 	return ret;
 }
 
@@ -257,13 +248,14 @@ int ut_set_change(const struct ut_set_fds *f, bool add, const struct prefix *p, 
 	int ret = ut_set_members(f, &cur, &ncur);
 
 	if (ret)
-		return fail(err, errlen, "cannot read the set's members: %s", strerror(-ret)), ret;
+		return ut_fail(ret, err, errlen, "cannot read the set's members: %s",
+			       strerror(-ret));
 	for (size_t i = 0; i < n; i++) {
 		bool member = find(cur, ncur, &p[i]) != NULL;
 		if (add == member) {
 			*bad = i;
-			ret = add ? -EEXIST : -ENOENT;
-			fail(err, errlen, add ? "already a member" : "not a member");
+			ret = ut_fail(add ? -EEXIST : -ENOENT, err, errlen, "%s",
+				      add ? "already a member" : "not a member");
 			goto out;
 		}
 	}
@@ -294,7 +286,7 @@ int ut_set_change(const struct ut_set_fds *f, bool add, const struct prefix *p, 
 		goto out;
 	ret = members_write(f->members, p, n, add);
 	if (ret)
-		fail(err, errlen, "cannot record the set's members: %s", strerror(-ret));
+		ut_fail(ret, err, errlen, "cannot record the set's members: %s", strerror(-ret));
 out:
 	free(cur);
 	free(next);
@@ -308,10 +300,13 @@ int ut_seed_tables(struct bpf_object *policy, const struct objmeta *meta, char *
 	for (size_t i = 0; i < meta->nsets; i++) {
 		const struct objmeta_set *s = &meta->sets[i];
 		struct ut_set_fds f;
-		if (ut_set_fds_from_object(policy, (unsigned)i, &f))
-			return fail(err, errlen, "policy object has no maps for set '%s'", s->name);
-		if (ut_set_replace(&f, s->prefixes, s->nprefixes, why, sizeof(why)))
-			return fail(err, errlen, "cannot seed set '%s': %s", s->name, why);
+		int ret = ut_set_fds_from_object(policy, (unsigned)i, &f);
+		if (ret)
+			return ut_fail(ret, err, errlen, "policy object has no maps for set '%s'",
+				       s->name);
+		ret = ut_set_replace(&f, s->prefixes, s->nprefixes, why, sizeof(why));
+		if (ret)
+			return ut_fail(ret, err, errlen, "cannot seed set '%s': %s", s->name, why);
 	}
 	return 0;
 }

@@ -22,10 +22,10 @@ $(E2E_DIR)/uttraffic: tests/e2e/uttraffic.c
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $<
 
 # The nftables ruleset text, checked without touching the kernel.
-$(E2E_DIR)/test_nft: tests/e2e/test_nft.c loader/nft.c loader/nft.h
+$(E2E_DIR)/test_nft: tests/e2e/test_nft.c loader/nft.c loader/nft.h loader/errors.c
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CPPFLAGS_ALL) -Iloader $(CFLAGS_ALL) -o $@ tests/e2e/test_nft.c loader/nft.c \
+	$(Q)$(CC) $(CPPFLAGS_ALL) -Iloader $(CFLAGS_ALL) -o $@ tests/e2e/test_nft.c loader/nft.c loader/errors.c \
 		-lnftables
 
 # Someone else's XDP program, for the tests that untrack must not replace it.
