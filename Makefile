@@ -151,7 +151,7 @@ $(GEN):
 # ---------------------------------------------------------------- loader
 LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_OBJS := $(LOADER_SRCS:%.c=$(OBJ)/%.o)
-LOADER_LIBS := -lbpf -lelf -lz -lpcap -lnftables
+LOADER_LIBS := -lbpf -lelf -lz -lpcap -lnftables -ljansson
 
 # The loader and objfmt/ see objfmt/ and runtime-bpf/ only: including a
 # header of the compiler from them does not compile.
