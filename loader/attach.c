@@ -63,17 +63,6 @@ struct attach_opts {
 	size_t egress_len;
 };
 
-static int injected(const char *step, char *err, size_t errlen)
-{
-	const char *at = getenv("UNTRACK_FAIL_AFTER");
-
-	if (at && strcmp(at, step) == 0) {
-		return ut_fail(-EIO, err, errlen,
-			       "failure injected after step '%s' (UNTRACK_FAIL_AFTER)", step);
-	}
-	return 0;
-}
-
 /* ---------------------------------------------------------------- nftables */
 
 /* The egress template of a policy object: its NFT_SECTION, the
@@ -460,7 +449,7 @@ static int swap_commit(struct swap *s, struct pipeline *pl, char *err, size_t er
 	if (ret)
 		goto undo;
 	swapped = true;
-	ret = injected("swap", err, errlen);
+	ret = ut_injected("swap", err, errlen);
 	if (ret)
 		goto undo;
 	if (rename(s->cur_dir, s->old_dir) && errno != ENOENT) {
@@ -541,7 +530,7 @@ static int attach_fresh(const struct attach_opts *o, const struct ut_where *w, i
 	if (!ret)
 		ret = pipeline_pin_policy(&pl, policy_dir, err, errlen);
 	if (!ret)
-		ret = injected("pin", err, errlen);
+		ret = ut_injected("pin", err, errlen);
 	if (ret)
 		goto undo;
 
@@ -552,7 +541,7 @@ static int attach_fresh(const struct attach_opts *o, const struct ut_where *w, i
 	if (!ret)
 		ret = ut_info_write(w, &info, err, errlen);
 	if (!ret)
-		ret = injected("state", err, errlen);
+		ret = ut_injected("state", err, errlen);
 	if (ret)
 		goto undo;
 
@@ -564,7 +553,7 @@ static int attach_fresh(const struct attach_opts *o, const struct ut_where *w, i
 	if (ret)
 		goto undo; /* one transaction: nothing changed */
 	nft_done = true;
-	ret = injected("nft", err, errlen);
+	ret = ut_injected("nft", err, errlen);
 	if (ret)
 		goto undo;
 
@@ -574,7 +563,7 @@ static int attach_fresh(const struct attach_opts *o, const struct ut_where *w, i
 	tc_done = true;
 	ret = ut_info_write(w, &info, err, errlen);
 	if (!ret)
-		ret = injected("tc", err, errlen);
+		ret = ut_injected("tc", err, errlen);
 	if (ret)
 		goto undo;
 
@@ -585,7 +574,7 @@ static int attach_fresh(const struct attach_opts *o, const struct ut_where *w, i
 	xdp_done = true;
 	ret = ut_info_write(w, &info, err, errlen);
 	if (!ret)
-		ret = injected("xdp", err, errlen);
+		ret = ut_injected("xdp", err, errlen);
 	if (ret)
 		goto undo;
 
@@ -664,9 +653,9 @@ static int attach_again(const struct attach_opts *o, const struct ut_where *w, i
 	prepared = true;
 	snprintf(s.new_info.source, sizeof(s.new_info.source), "%s",
 		 pl.meta.source ? pl.meta.source : "");
-	ret = injected("pin", err, errlen);
+	ret = ut_injected("pin", err, errlen);
 	if (!ret)
-		ret = injected("state", err, errlen);
+		ret = ut_injected("state", err, errlen);
 	if (ret)
 		goto undo;
 
@@ -682,7 +671,7 @@ static int attach_again(const struct attach_opts *o, const struct ut_where *w, i
 	if (ret)
 		goto undo;
 	nft_done = true;
-	ret = injected("nft", err, errlen);
+	ret = ut_injected("nft", err, errlen);
 	if (ret)
 		goto undo;
 
@@ -703,7 +692,7 @@ static int attach_again(const struct attach_opts *o, const struct ut_where *w, i
 		else if (s.old_info.ifindex != ifindex)
 			s.new_info.tc_hook_created = false;
 	}
-	ret = injected("tc", err, errlen);
+	ret = ut_injected("tc", err, errlen);
 	if (ret)
 		goto undo;
 
@@ -721,7 +710,7 @@ static int attach_again(const struct attach_opts *o, const struct ut_where *w, i
 		xdp_done = false;
 		goto undo;
 	}
-	ret = injected("xdp", err, errlen);
+	ret = ut_injected("xdp", err, errlen);
 	if (ret)
 		goto undo;
 
@@ -914,7 +903,7 @@ int cmd_replace(int argc, char **argv)
 		ut_error("replace %s: %s", w.ifname, err);
 		goto cleanup;
 	}
-	if (injected("nft", err, sizeof(err)) || swap_commit(&s, &pl, err, sizeof(err))) {
+	if (ut_injected("nft", err, sizeof(err)) || swap_commit(&s, &pl, err, sizeof(err))) {
 		ut_error("replace %s: %s", w.ifname, err);
 		nft_restore(w.ifname, &before, undo_err, sizeof(undo_err));
 		goto cleanup;

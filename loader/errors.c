@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 int ut_fail(int err, char *buf, size_t len, const char *fmt, ...)
 {
@@ -14,6 +16,16 @@ int ut_fail(int err, char *buf, size_t len, const char *fmt, ...)
 		va_end(ap);
 	}
 	return err < 0 ? err : -EIO;
+}
+
+int ut_injected(const char *step, char *err, size_t errlen)
+{
+	const char *at = getenv("UNTRACK_FAIL_AFTER");
+
+	if (at && strcmp(at, step) == 0)
+		return ut_fail(-EIO, err, errlen,
+			       "failure injected after step '%s' (UNTRACK_FAIL_AFTER)", step);
+	return 0;
 }
 
 static void say(const char *kind, const char *fmt, va_list ap)

@@ -19,6 +19,11 @@
 __attribute__((format(printf, 4, 5))) int ut_fail(int err, char *buf, size_t len, const char *fmt,
 						  ...);
 
+/* For tests: UNTRACK_FAIL_AFTER=STEP makes a changing command fail right
+ * after step STEP, so that every undo path runs for real. -EIO with a
+ * message when step is the one named, else 0. */
+int ut_injected(const char *step, char *err, size_t errlen);
+
 /* "untrack: error: ..." on stderr. */
 __attribute__((format(printf, 1, 2))) void ut_error(const char *fmt, ...);
 
