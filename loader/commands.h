@@ -19,9 +19,6 @@
  * unknown option (reported). */
 int ut_help_only_options(int argc, char **argv, const char *cmd, const char *usage);
 
-/* A JSON string literal for s. */
-void ut_json_string(FILE *out, const char *s);
-
 /* Is libbpf's debug output on (-v)? */
 bool ut_verbose(void);
 

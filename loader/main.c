@@ -74,20 +74,6 @@ int ut_need_privileges(const char *cmd)
 	return -EPERM;
 }
 
-void ut_json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			fprintf(out, "\\%c", *c);
-		else if (*c < 0x20 || *c >= 0x7f)
-			fprintf(out, "\\u%04x", *c);
-		else
-			fputc(*c, out);
-	}
-	fputc('"', out);
-}
-
 /* libbpf's own messages: warnings (the verifier log among them) always,
  * the rest with -v. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
