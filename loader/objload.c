@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "errors.h"
+#include "objfmt/nft_template.h"
 #include "paths.h" /* generated: UNTRACK_LIBDIR */
 #include "seed_tables.h"
 #include "untrack_abi.h"
@@ -167,6 +168,41 @@ int pipeline_read_meta_text(const char *policy_path, struct objmeta *meta, char 
 cleanup:
 	free(raw);
 	return ret;
+}
+
+int pipeline_read_template(const char *path, const struct objmeta *meta, char **text, size_t *len,
+			   char *err, size_t errlen)
+{
+	size_t size;
+	int ret = pipeline_read_section(path, NFT_SECTION, text, &size, err, errlen);
+
+	*len = 0;
+	if (ret == -ENOENT) {
+		for (size_t i = 0; i < meta->nrules; i++) {
+			if (meta->rules[i].dir == DIR_EGRESS) {
+				return ut_fail(
+					-EINVAL, err, errlen,
+					"'%s' has egress rules but no %s section (built by an older untrackc?): recompile it",
+					path, NFT_SECTION);
+			}
+		}
+		*text = strdup("");
+		if (!*text)
+			return ut_fail(-ENOMEM, err, errlen, "out of memory reading '%s'", path);
+		return 0;
+	}
+	if (ret)
+		return ret;
+	*len = strlen(*text);
+	if (*len + 1 < size) {
+		free(*text);
+		*text = NULL;
+		*len = 0;
+		return ut_fail(-EINVAL, err, errlen,
+			       "'%s': section %s is damaged (a NUL byte inside)", path,
+			       NFT_SECTION);
+	}
+	return 0;
 }
 
 int pipeline_read_meta(const char *policy_path, struct objmeta *meta, char *err, size_t errlen)

@@ -48,6 +48,14 @@ int pipeline_read_meta(const char *policy_path, struct objmeta *meta, char *err,
 int pipeline_read_section(const char *path, const char *name, char **bytes, size_t *size, char *err,
 			  size_t errlen);
 
+/* The egress template of a policy object whose metadata is meta: its
+ * NFT_SECTION (objfmt/nft_template.h), malloc'ed and NUL-terminated. An
+ * object without the section is refused when it has egress rules (an older
+ * untrackc would leave them unenforced) and has an empty template
+ * otherwise. */
+int pipeline_read_template(const char *path, const struct objmeta *meta, char **text, size_t *len,
+			   char *err, size_t errlen);
+
 /* The same, also returning the metadata text (malloc'ed, NUL-terminated). */
 int pipeline_read_meta_text(const char *policy_path, struct objmeta *meta, char **text, size_t *len,
 			    char *err, size_t errlen);
