@@ -227,8 +227,7 @@ static int map_fd(struct bpf_object *obj, const char *name)
 	return m ? bpf_map__fd(m) : -ENOENT;
 }
 
-/* The ABI version an object was built with (its UT_ABI_SECTION map). */
-static int object_abi(struct bpf_object *obj, __u32 *version)
+int pipeline_object_abi(struct bpf_object *obj, __u32 *version)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, UT_ABI_SECTION);
 	const void *init;
@@ -252,15 +251,22 @@ int pipeline_runtime_load(struct pipeline *pl, const struct ut_mark_config *mark
 			  size_t errlen)
 {
 	char runtime_path[PATH_MAX];
+
+	pipeline_runtime_path(runtime_path, sizeof(runtime_path));
+	return pipeline_runtime_load_file(pl, runtime_path, mark, err, errlen);
+}
+
+int pipeline_runtime_load_file(struct pipeline *pl, const char *runtime_path,
+			       const struct ut_mark_config *mark, char *err, size_t errlen)
+{
 	__u32 abi = 0;
 	int e;
 
-	pipeline_runtime_path(runtime_path, sizeof(runtime_path));
 	pl->runtime = bpf_object__open_file(runtime_path, NULL);
 	if (!pl->runtime)
 		return ut_fail(-errno, err, errlen, "cannot open the untrack runtime '%s': %s",
 			       runtime_path, strerror(errno));
-	e = object_abi(pl->runtime, &abi);
+	e = pipeline_object_abi(pl->runtime, &abi);
 	if (e || abi != UT_ABI_VERSION)
 		return ut_fail(
 			e ? e : -EINVAL, err, errlen,
@@ -353,41 +359,59 @@ static int check_shared(struct bpf_map *m, int fd, const char *name, const char 
 	return 0;
 }
 
-int pipeline_policy_load(struct pipeline *pl, const char *policy_path, char *err, size_t errlen)
+int pipeline_object_open(const char *path, struct bpf_object **obj, char *err, size_t errlen)
 {
-	const int shared_fds[NSHARED] = {pl->state_fd, pl->jmp_fd, pl->rt_stats_fd, pl->events_fd,
-					 pl->log_rl_fd};
 	__u32 abi = 0;
 	int e;
 
-	e = pipeline_read_meta_text(policy_path, &pl->meta, &pl->meta_text, &pl->meta_len, err,
-				    errlen);
-	if (e)
-		return e;
-	pl->policy = bpf_object__open_file(policy_path, NULL);
-	if (!pl->policy)
-		return ut_fail(-errno, err, errlen, "cannot open policy object '%s': %s",
-			       policy_path, strerror(errno));
-	e = object_abi(pl->policy, &abi);
+	*obj = bpf_object__open_file(path, NULL);
+	if (!*obj)
+		return ut_fail(-errno, err, errlen, "cannot open policy object '%s': %s", path,
+			       strerror(errno));
+	e = pipeline_object_abi(*obj, &abi);
 	if (e || abi != UT_ABI_VERSION)
 		return ut_fail(
 			e ? e : -EINVAL, err, errlen,
 			"'%s' is built for untrack ABI %u, this untrack speaks ABI %d: recompile it with a matching untrackc",
-			policy_path, e ? 0 : abi, UT_ABI_VERSION);
+			path, e ? 0 : abi, UT_ABI_VERSION);
+	return 0;
+}
+
+int pipeline_share_maps(const struct pipeline *pl, struct bpf_object *obj, const char *path,
+			char *err, size_t errlen)
+{
+	const int shared_fds[NSHARED] = {pl->state_fd, pl->jmp_fd, pl->rt_stats_fd, pl->events_fd,
+					 pl->log_rl_fd};
+
 	for (size_t i = 0; i < NSHARED; i++) {
-		struct bpf_map *m = bpf_object__find_map_by_name(pl->policy, shared_maps[i]);
+		struct bpf_map *m = bpf_object__find_map_by_name(obj, shared_maps[i]);
+		int e;
 		if (!m)
 			return ut_fail(-ENOENT, err, errlen,
 				       "'%s' lacks the shared map %s: not built for this runtime",
-				       policy_path, shared_maps[i]);
-		e = check_shared(m, shared_fds[i], shared_maps[i], policy_path, err, errlen);
+				       path, shared_maps[i]);
+		e = check_shared(m, shared_fds[i], shared_maps[i], path, err, errlen);
 		if (e)
 			return e;
 		e = bpf_map__reuse_fd(m, shared_fds[i]);
 		if (e)
 			return ut_fail(e, err, errlen, "cannot share map %s with policy '%s': %s",
-				       shared_maps[i], policy_path, strerror(-e));
+				       shared_maps[i], path, strerror(-e));
 	}
+	return 0;
+}
+
+int pipeline_policy_load(struct pipeline *pl, const char *policy_path, char *err, size_t errlen)
+{
+	int e = pipeline_read_meta_text(policy_path, &pl->meta, &pl->meta_text, &pl->meta_len, err,
+					errlen);
+
+	if (!e)
+		e = pipeline_object_open(policy_path, &pl->policy, err, errlen);
+	if (!e)
+		e = pipeline_share_maps(pl, pl->policy, policy_path, err, errlen);
+	if (e)
+		return e;
 	e = bpf_object__load(pl->policy);
 	if (e)
 		return ut_fail(e, err, errlen,
