@@ -29,14 +29,17 @@ int ut_prog_fd_named(__u32 id, const char *name)
 {
 	struct bpf_prog_info info = {0};
 	__u32 len = sizeof(info);
-	int fd = id ? bpf_prog_get_fd_by_id(id) : -1;
+	int fd;
 
+	if (!id)
+		return -ENOENT;
+	fd = bpf_prog_get_fd_by_id(id);
 	if (fd < 0)
-		return -1;
+		return -errno;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
 	    strncmp(info.name, name, sizeof(info.name) - 1) != 0) {
 		close(fd);
-		return -1;
+		return -ENOENT;
 	}
 	return fd;
 }
