@@ -10,16 +10,6 @@
 
 #include "errors.h"
 
-/* Interface names go into double-quoted nft strings. */
-static bool nft_quotable(const char *s)
-{
-	for (; *s; s++)
-		if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20 ||
-		    (unsigned char)*s >= 0x7f)
-			return false;
-	return true;
-}
-
 struct mark {
 	__u32 value, mask;
 };
@@ -43,7 +33,7 @@ void nft_prefix(size_t index, char *buf, size_t size)
 /* Is line[0..len) a template counter declaration `counter %UT%rID { }`? */
 static bool counter_decl(const char *line, size_t len, __u32 *id)
 {
-	static const char head[] = "counter " UT_NFT_PLACEHOLDER "r";
+	static const char head[] = "counter " NFT_PLACEHOLDER "r";
 	static const char tail[] = " { }";
 	size_t hl = sizeof(head) - 1, tl = sizeof(tail) - 1, i;
 	unsigned long long v = 0;
@@ -66,7 +56,7 @@ static bool counter_decl(const char *line, size_t len, __u32 *id)
  * the counters' starting values. */
 static void put_template(FILE *f, const struct nft_iface *i, const char *prefix)
 {
-	size_t plen = strlen(UT_NFT_PLACEHOLDER);
+	size_t plen = strlen(NFT_PLACEHOLDER);
 	const char *t = i->egress;
 
 	while (*t) {
@@ -84,7 +74,7 @@ static void put_template(FILE *f, const struct nft_iface *i, const char *prefix)
 			if (len)
 				fputc('\t', f);
 			for (size_t k = 0; k < len;) {
-				if (strncmp(t + k, UT_NFT_PLACEHOLDER, plen) == 0) {
+				if (strncmp(t + k, NFT_PLACEHOLDER, plen) == 0) {
 					fputs(prefix, f);
 					k += plen;
 					continue;
@@ -106,11 +96,11 @@ static void put_sets(FILE *f, const char *prefix, const struct nft_set_elems *se
 		const char *elems[2] = {sets[i].v4, sets[i].v6};
 		for (int fam = 0; fam < 2; fam++) {
 			const char *v = fam ? "v6" : "v4";
-			fprintf(f, "flush set %s %s %ss%u%s\n", UT_NFT_FAMILY, UT_NFT_TABLE, prefix,
+			fprintf(f, "flush set %s %s %ss%u%s\n", NFT_FAMILY, NFT_TABLE, prefix,
 				sets[i].index, v);
 			if (elems[fam] && elems[fam][0])
-				fprintf(f, "add element %s %s %ss%u%s { %s }\n", UT_NFT_FAMILY,
-					UT_NFT_TABLE, prefix, sets[i].index, v, elems[fam]);
+				fprintf(f, "add element %s %s %ss%u%s { %s }\n", NFT_FAMILY,
+					NFT_TABLE, prefix, sets[i].index, v, elems[fam]);
 		}
 	}
 }
@@ -131,7 +121,7 @@ int nft_ruleset(const struct nft_iface *ifaces, size_t n, char **text, char *err
 
 	*text = NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (!nft_quotable(ifaces[i].ifname)) {
+		if (!nft_iface_ok(ifaces[i].ifname)) {
 			ret = ut_fail(-EINVAL, err, errlen,
 				      "interface name '%s' cannot be written in an nftables rule",
 				      ifaces[i].ifname);
@@ -153,8 +143,8 @@ int nft_ruleset(const struct nft_iface *ifaces, size_t n, char **text, char *err
 			marks[nmarks++] = marks[i];
 
 	/* "add" first, so that "delete" cannot fail on a missing table. */
-	fprintf(f, "add table %s %s\ndelete table %s %s\n", UT_NFT_FAMILY, UT_NFT_TABLE,
-		UT_NFT_FAMILY, UT_NFT_TABLE);
+	fprintf(f, "add table %s %s\ndelete table %s %s\n", NFT_FAMILY, NFT_TABLE, NFT_FAMILY,
+		NFT_TABLE);
 	if (n == 0)
 		goto done;
 	fprintf(f,
@@ -162,7 +152,7 @@ int nft_ruleset(const struct nft_iface *ifaces, size_t n, char **text, char *err
 		"\tcomment \"untrack(8): rebuilt on every attach, replace and detach; do not edit\"\n"
 		"\tchain prerouting {\n"
 		"\t\ttype filter hook prerouting priority raw; policy accept;\n",
-		UT_NFT_FAMILY, UT_NFT_TABLE);
+		NFT_FAMILY, NFT_TABLE);
 	for (size_t i = 0; i < nmarks; i++)
 		fprintf(f,
 			"\t\tmeta mark & 0x%08x == 0x%08x notrack comment \"accepted by untrack in XDP\"\n",

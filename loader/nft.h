@@ -39,15 +39,7 @@
 
 #include <linux/types.h>
 
-#define UT_NFT_FAMILY "inet"
-#define UT_NFT_TABLE  "untrack"
-
-/* The policy object's section holding the egress template
- * (NFT_SECTION). */
-#define UT_NFT_SECTION ".untrack.nft"
-
-/* The placeholder of egress templates (NFT_PLACEHOLDER). */
-#define UT_NFT_PLACEHOLDER "%UT%"
+#include "objfmt/nft_template.h" /* NFT_FAMILY, NFT_TABLE, NFT_PLACEHOLDER */
 
 /* Room for a prefix ("i<N>_"). */
 #define UT_NFT_PREFIX_MAX 24
@@ -73,7 +65,7 @@ struct nft_iface {
 	const char *ifname;
 	__u32 mark_value, mark_mask; /* the bypass mark its TC program sets */
 	/* Its policy's egress template (declarations in the table, every name
-	 * starting with UT_NFT_PLACEHOLDER); NULL or "" when the policy has no
+	 * starting with NFT_PLACEHOLDER); NULL or "" when the policy has no
 	 * egress rule. */
 	const char *egress;
 	/* With a template: the sets its rules use, refilled after the table

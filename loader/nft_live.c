@@ -60,8 +60,8 @@ static int is_our_table(json_t *t, struct nft_live *live, char *err, size_t errl
 {
 	(void)err;
 	(void)errlen;
-	if (string_is(json_object_get(t, "family"), UT_NFT_FAMILY) &&
-	    string_is(json_object_get(t, "name"), UT_NFT_TABLE))
+	if (string_is(json_object_get(t, "family"), NFT_FAMILY) &&
+	    string_is(json_object_get(t, "name"), NFT_TABLE))
 		live->present = true;
 	return 0;
 }
@@ -182,20 +182,20 @@ int nft_live_read(struct nft_live *live, char *err, size_t errlen)
 	int ret;
 
 	memset(live, 0, sizeof(*live));
-	ret = nft_run("list tables " UT_NFT_FAMILY, "cannot list the nftables tables", &tables, err,
+	ret = nft_run("list tables " NFT_FAMILY, "cannot list the nftables tables", &tables, err,
 		      errlen);
 	if (!ret)
 		ret = each_object(tables, "table", is_our_table, live, err, errlen);
 	if (ret || !live->present)
 		goto cleanup;
 	/* No output chain: no interface has egress rules. */
-	ret = nft_run("list chain " UT_NFT_FAMILY " " UT_NFT_TABLE " output",
+	ret = nft_run("list chain " NFT_FAMILY " " NFT_TABLE " output",
 		      "cannot list the untrack table's output chain", &chain, err, errlen);
 	if (ret) {
 		ret = ret == -ENOENT ? 0 : ret;
 		goto cleanup;
 	}
-	ret = nft_run("list counters table " UT_NFT_FAMILY " " UT_NFT_TABLE,
+	ret = nft_run("list counters table " NFT_FAMILY " " NFT_TABLE,
 		      "cannot list the untrack table's counters", &counters, err, errlen);
 	if (!ret)
 		ret = nft_live_parse(chain, counters, live, err, errlen);

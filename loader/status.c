@@ -168,7 +168,7 @@ static void print_status_text(const struct iface_status *s)
 	printf("  tc ingress  untrack_tc_ingress id %u, priority %d handle %#x: %s\n", h->tc_id,
 	       UT_TC_PRIORITY, UT_TC_HANDLE,
 	       ok_or(h->tc_ok, h->tc_found_id ? "REPLACED by another filter" : "MISSING"));
-	printf("  nftables    table %s %s: %s\n", UT_NFT_FAMILY, UT_NFT_TABLE,
+	printf("  nftables    table %s %s: %s\n", NFT_FAMILY, NFT_TABLE,
 	       ok_or(h->table_ok, "MISSING (flushed?): run 'untrack attach' again"));
 	if (h->egress_rules && h->egress_ok)
 		printf("  egress      %zu %s in chain %s: ok\n", h->egress_rules,
@@ -222,7 +222,7 @@ static json_t *status_json(const struct iface_status *s)
 		(json_int_t)h->xdp_found_id, "tc", "ok", h->tc_ok, "prog_id", (json_int_t)h->tc_id,
 		"found_id", (json_int_t)h->tc_found_id, "priority", UT_TC_PRIORITY, "handle",
 		UT_TC_HANDLE, "qdisc_created", info->tc_hook_created, "nftables", "ok", h->nft_ok,
-		"table", UT_NFT_FAMILY " " UT_NFT_TABLE, "table_ok", h->table_ok, "egress_rules",
+		"table", NFT_FAMILY " " NFT_TABLE, "table_ok", h->table_ok, "egress_rules",
 		(json_int_t)h->egress_rules, "egress_ok", h->egress_ok, "egress_chain",
 		h->egress_chain[0] ? json_text(h->egress_chain) : json_null(), "policy_prog", "ok",
 		h->slot_ok, "prog_id", (json_int_t)h->policy_id, "slot_id", (json_int_t)h->slot_id,
