@@ -1,30 +1,23 @@
-/* The loader's commands and the one error printer they share. */
+/* The loader's commands and what they share: exit statuses, option
+ * parsing, the privilege check. */
 #ifndef UNTRACK_COMMANDS_H
 #define UNTRACK_COMMANDS_H
 
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "errors.h"
+
 /* Exit statuses of every command. */
 #define UT_EXIT_OK    0
 #define UT_EXIT_FAIL  1 /* the request could not be carried out */
 #define UT_EXIT_USAGE 2 /* bad command line */
-
-/* "untrack: error: ..." on stderr. */
-__attribute__((format(printf, 1, 2))) void ut_error(const char *fmt, ...);
-
-/* "untrack: note: ..." on stderr: something the user should know that is
- * not a failure (nothing to do, a program left in place). */
-__attribute__((format(printf, 1, 2))) void ut_note(const char *fmt, ...);
 
 /* The options of a command that takes none but --help: on --help prints
  * usage to stdout. Returns -1 to go on (optind at the first operand), else
  * the exit status: UT_EXIT_OK after the help, UT_EXIT_USAGE after an
  * unknown option (reported). */
 int ut_help_only_options(int argc, char **argv, const char *cmd, const char *usage);
-
-/* A JSON string literal for s. */
-void ut_json_string(FILE *out, const char *s);
 
 /* Is libbpf's debug output on (-v)? */
 bool ut_verbose(void);

@@ -20,28 +20,6 @@
 
 static bool verbose;
 
-void ut_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("untrack: error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-void ut_note(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("untrack: note: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 int ut_help_only_options(int argc, char **argv, const char *cmd, const char *usage)
 {
 	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {0}};
@@ -94,20 +72,6 @@ int ut_need_privileges(const char *cmd)
 		"missing privileges: 'untrack %s' needs CAP_NET_ADMIN and CAP_SYS_ADMIN (or CAP_BPF and CAP_PERFMON); run it as root",
 		cmd);
 	return -EPERM;
-}
-
-void ut_json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			fprintf(out, "\\%c", *c);
-		else if (*c < 0x20 || *c >= 0x7f)
-			fprintf(out, "\\u%04x", *c);
-		else
-			fputc(*c, out);
-	}
-	fputc('"', out);
 }
 
 /* libbpf's own messages: warnings (the verifier log among them) always,

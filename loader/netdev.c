@@ -1,7 +1,6 @@
 #include "netdev.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,16 +13,7 @@
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 
-__attribute__((format(printf, 4, 5))) static int fail(int ret, char *err, size_t errlen,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
+#include "errors.h"
 
 __u32 ut_prog_id(int fd)
 {
@@ -39,14 +29,17 @@ int ut_prog_fd_named(__u32 id, const char *name)
 {
 	struct bpf_prog_info info = {0};
 	__u32 len = sizeof(info);
-	int fd = id ? bpf_prog_get_fd_by_id(id) : -1;
+	int fd;
 
+	if (!id)
+		return -ENOENT;
+	fd = bpf_prog_get_fd_by_id(id);
 	if (fd < 0)
-		return -1;
+		return -errno;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
 	    strncmp(info.name, name, sizeof(info.name) - 1) != 0) {
 		close(fd);
-		return -1;
+		return -ENOENT;
 	}
 	return fd;
 }
@@ -79,7 +72,7 @@ int xdp_query(int ifindex, struct xdp_found *found, char *err, size_t errlen)
 	memset(found, 0, sizeof(*found));
 	e = bpf_xdp_query(ifindex, 0, &q);
 	if (e)
-		return fail(e, err, errlen, "cannot query XDP: %s", strerror(-e));
+		return ut_fail(e, err, errlen, "cannot query XDP: %s", strerror(-e));
 	found->drv_id = q.drv_prog_id;
 	found->skb_id = q.skb_prog_id;
 	found->hw_id = q.hw_prog_id;
@@ -121,9 +114,9 @@ int xdp_attach(int ifindex, const char *ifname, int main_fd, enum ut_xdp_mode wa
 	}
 	if (f.hw_id) {
 		prog_describe(f.hw_id, other, sizeof(other));
-		return fail(-EEXIST, err, errlen,
-			    "%s has the offloaded XDP program %s; untrack never replaces it",
-			    ifname, other);
+		return ut_fail(-EEXIST, err, errlen,
+			       "%s has the offloaded XDP program %s; untrack never replaces it",
+			       ifname, other);
 	}
 	if (f.drv_id || f.skb_id) {
 		prev->id = f.drv_id ? f.drv_id : f.skb_id;
@@ -131,7 +124,7 @@ int xdp_attach(int ifindex, const char *ifname, int main_fd, enum ut_xdp_mode wa
 		prog_describe(prev->id, other, sizeof(other));
 		if (!force) {
 			prev->id = 0;
-			return fail(
+			return ut_fail(
 				-EEXIST, err, errlen,
 				"%s already has the XDP program %s attached (%s mode); untrack will not replace it without --force",
 				ifname, other,
@@ -142,16 +135,16 @@ int xdp_attach(int ifindex, const char *ifname, int main_fd, enum ut_xdp_mode wa
 		if (prev->fd < 0) {
 			ret = -errno;
 			prev->id = 0;
-			return fail(ret, err, errlen, "cannot hold the XDP program %s on %s: %s",
-				    other, ifname, strerror(-ret));
+			return ut_fail(ret, err, errlen, "cannot hold the XDP program %s on %s: %s",
+				       other, ifname, strerror(-ret));
 		}
 		LIBBPF_OPTS(bpf_xdp_attach_opts, rm, .old_prog_fd = prev->fd);
 		ret = bpf_xdp_detach(ifindex, mode_flag(prev->mode) | XDP_FLAGS_REPLACE, &rm);
 		if (ret) {
 			xdp_prev_release(prev);
-			return fail(ret, err, errlen,
-				    "cannot remove the XDP program %s from %s: %s", other, ifname,
-				    strerror(-ret));
+			return ut_fail(ret, err, errlen,
+				       "cannot remove the XDP program %s from %s: %s", other,
+				       ifname, strerror(-ret));
 		}
 	}
 
@@ -172,9 +165,10 @@ int xdp_attach(int ifindex, const char *ifname, int main_fd, enum ut_xdp_mode wa
 			 strerror(-ret));
 	}
 	if (nmodes == 2)
-		fail(ret, err, errlen, "cannot attach XDP to %s (%s; %s)", ifname, why[0], why[1]);
+		ut_fail(ret, err, errlen, "cannot attach XDP to %s (%s; %s)", ifname, why[0],
+			why[1]);
 	else
-		fail(ret, err, errlen, "cannot attach XDP to %s (%s)", ifname, why[0]);
+		ut_fail(ret, err, errlen, "cannot attach XDP to %s (%s)", ifname, why[0]);
 	if (prev->fd >= 0) {
 		char again[256];
 		size_t used = strlen(err);
@@ -190,11 +184,12 @@ int xdp_detach(int ifindex, int main_fd, enum ut_xdp_mode mode, char *err, size_
 	int ret = bpf_xdp_detach(ifindex, mode_flag(mode) | XDP_FLAGS_REPLACE, &opts);
 
 	if (ret == -EEXIST)
-		return fail(
+		return ut_fail(
 			ret, err, errlen,
 			"the XDP program is no longer untrack's (someone replaced it): left in place");
 	if (ret)
-		return fail(ret, err, errlen, "cannot remove the XDP program: %s", strerror(-ret));
+		return ut_fail(ret, err, errlen, "cannot remove the XDP program: %s",
+			       strerror(-ret));
 	return 0;
 }
 
@@ -206,8 +201,8 @@ int xdp_restore(int ifindex, struct xdp_prev *prev, char *err, size_t errlen)
 		ret = bpf_xdp_attach(ifindex, prev->fd,
 				     mode_flag(prev->mode) | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
 		if (ret)
-			fail(ret, err, errlen, "cannot put back the XDP program (id %u): %s",
-			     prev->id, strerror(-ret));
+			ut_fail(ret, err, errlen, "cannot put back the XDP program (id %u): %s",
+				prev->id, strerror(-ret));
 	}
 	xdp_prev_release(prev);
 	return ret;
@@ -295,8 +290,8 @@ int tc_attach(int ifindex, const char *ifname, int tc_fd, bool *created, char *e
 	*created = false;
 	ret = bpf_tc_hook_create(&hook);
 	if (ret && ret != -EEXIST)
-		return fail(ret, err, errlen, "cannot create a clsact qdisc on %s: %s", ifname,
-			    strerror(-ret));
+		return ut_fail(ret, err, errlen, "cannot create a clsact qdisc on %s: %s", ifname,
+			       strerror(-ret));
 	*created = ret == 0;
 	ret = bpf_tc_attach(&hook, &opts);
 	if (ret == -EEXIST) {
@@ -324,15 +319,15 @@ int tc_attach(int ifindex, const char *ifname, int tc_fd, bool *created, char *e
 				    .flags = BPF_TC_F_REPLACE);
 			ret = bpf_tc_attach(&hook, &again);
 		} else if (ret == -EEXIST) {
-			fail(ret, err, errlen,
-			     "TC ingress of %s has someone else's filter at priority %d handle %#x, where untrack's goes",
-			     ifname, UT_TC_PRIORITY, UT_TC_HANDLE);
+			ut_fail(ret, err, errlen,
+				"TC ingress of %s has someone else's filter at priority %d handle %#x, where untrack's goes",
+				ifname, UT_TC_PRIORITY, UT_TC_HANDLE);
 			goto undo;
 		}
 	}
 	if (ret) {
-		fail(ret, err, errlen, "cannot attach the TC ingress program to %s: %s", ifname,
-		     strerror(-ret));
+		ut_fail(ret, err, errlen, "cannot attach the TC ingress program to %s: %s", ifname,
+			strerror(-ret));
 		goto undo;
 	}
 	return 0;
@@ -356,14 +351,14 @@ int tc_detach(int ifindex, int tc_fd, bool created, char *err, size_t errlen)
 
 	ret = tc_query(ifindex, &id);
 	if (ret)
-		return fail(ret, err, errlen, "cannot query TC ingress: %s", strerror(-ret));
+		return ut_fail(ret, err, errlen, "cannot query TC ingress: %s", strerror(-ret));
 	if (id && id != ut_prog_id(tc_fd))
 		return 0; /* someone else's filter took the handle: theirs now */
 	if (id) {
 		ret = bpf_tc_detach(&hook, &opts);
 		if (ret && ret != -ENOENT && ret != -EINVAL)
-			return fail(ret, err, errlen, "cannot remove the TC ingress filter: %s",
-				    strerror(-ret));
+			return ut_fail(ret, err, errlen, "cannot remove the TC ingress filter: %s",
+				       strerror(-ret));
 	}
 	if (!created)
 		return 0;
@@ -374,14 +369,15 @@ int tc_detach(int ifindex, int tc_fd, bool created, char *err, size_t errlen)
 	if (ret == -EINVAL || ret == -ENOENT)
 		return 0; /* the qdisc is gone already */
 	if (ret)
-		return fail(ret, err, errlen, "cannot list the TC filters: %s", strerror(-ret));
+		return ut_fail(ret, err, errlen, "cannot list the TC filters: %s", strerror(-ret));
 	if (in || eg)
 		return 0;
 	LIBBPF_OPTS(bpf_tc_hook, all, .ifindex = ifindex,
 		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
 	ret = bpf_tc_hook_destroy(&all);
 	if (ret && ret != -ENOENT && ret != -EINVAL)
-		return fail(ret, err, errlen, "cannot remove the clsact qdisc untrack created: %s",
-			    strerror(-ret));
+		return ut_fail(ret, err, errlen,
+			       "cannot remove the clsact qdisc untrack created: %s",
+			       strerror(-ret));
 	return 0;
 }

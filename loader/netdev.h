@@ -20,8 +20,8 @@
 __u32 ut_prog_id(int fd);
 
 /* An fd of program id if its name is name (BPF names are cut to 15
- * characters), else -1: recognises untrack's programs when their pins are
- * gone. */
+ * characters); -ENOENT when there is no such program or it has another
+ * name. Recognises untrack's programs when their pins are gone. */
 int ut_prog_fd_named(__u32 id, const char *name);
 
 /* What is on an interface's XDP hook. */

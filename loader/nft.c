@@ -1,7 +1,6 @@
 #include "nft.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,26 +8,7 @@
 
 #include <nftables/libnftables.h>
 
-__attribute__((format(printf, 4, 5))) static int fail(int ret, char *err, size_t errlen,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
-/* Interface names go into double-quoted nft strings. */
-static bool nft_quotable(const char *s)
-{
-	for (; *s; s++)
-		if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20 ||
-		    (unsigned char)*s >= 0x7f)
-			return false;
-	return true;
-}
+#include "errors.h"
 
 struct mark {
 	__u32 value, mask;
@@ -50,17 +30,10 @@ void nft_prefix(size_t index, char *buf, size_t size)
 	snprintf(buf, size, "i%zu_", index);
 }
 
-static int counter_cmp(const void *a, const void *b)
-{
-	const struct nft_counter *x = a, *y = b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
 /* Is line[0..len) a template counter declaration `counter %UT%rID { }`? */
 static bool counter_decl(const char *line, size_t len, __u32 *id)
 {
-	static const char head[] = "counter " UT_NFT_PLACEHOLDER "r";
+	static const char head[] = "counter " NFT_PLACEHOLDER "r";
 	static const char tail[] = " { }";
 	size_t hl = sizeof(head) - 1, tl = sizeof(tail) - 1, i;
 	unsigned long long v = 0;
@@ -83,7 +56,7 @@ static bool counter_decl(const char *line, size_t len, __u32 *id)
  * the counters' starting values. */
 static void put_template(FILE *f, const struct nft_iface *i, const char *prefix)
 {
-	size_t plen = strlen(UT_NFT_PLACEHOLDER);
+	size_t plen = strlen(NFT_PLACEHOLDER);
 	const char *t = i->egress;
 
 	while (*t) {
@@ -101,7 +74,7 @@ static void put_template(FILE *f, const struct nft_iface *i, const char *prefix)
 			if (len)
 				fputc('\t', f);
 			for (size_t k = 0; k < len;) {
-				if (strncmp(t + k, UT_NFT_PLACEHOLDER, plen) == 0) {
+				if (strncmp(t + k, NFT_PLACEHOLDER, plen) == 0) {
 					fputs(prefix, f);
 					k += plen;
 					continue;
@@ -123,11 +96,11 @@ static void put_sets(FILE *f, const char *prefix, const struct nft_set_elems *se
 		const char *elems[2] = {sets[i].v4, sets[i].v6};
 		for (int fam = 0; fam < 2; fam++) {
 			const char *v = fam ? "v6" : "v4";
-			fprintf(f, "flush set %s %s %ss%u%s\n", UT_NFT_FAMILY, UT_NFT_TABLE, prefix,
+			fprintf(f, "flush set %s %s %ss%u%s\n", NFT_FAMILY, NFT_TABLE, prefix,
 				sets[i].index, v);
 			if (elems[fam] && elems[fam][0])
-				fprintf(f, "add element %s %s %ss%u%s { %s }\n", UT_NFT_FAMILY,
-					UT_NFT_TABLE, prefix, sets[i].index, v, elems[fam]);
+				fprintf(f, "add element %s %s %ss%u%s { %s }\n", NFT_FAMILY,
+					NFT_TABLE, prefix, sets[i].index, v, elems[fam]);
 		}
 	}
 }
@@ -148,10 +121,10 @@ int nft_ruleset(const struct nft_iface *ifaces, size_t n, char **text, char *err
 
 	*text = NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (!nft_quotable(ifaces[i].ifname)) {
-			ret = fail(-EINVAL, err, errlen,
-				   "interface name '%s' cannot be written in an nftables rule",
-				   ifaces[i].ifname);
+		if (!nft_iface_ok(ifaces[i].ifname)) {
+			ret = ut_fail(-EINVAL, err, errlen,
+				      "interface name '%s' cannot be written in an nftables rule",
+				      ifaces[i].ifname);
 			goto cleanup;
 		}
 		egress |= has_egress(&ifaces[i]);
@@ -159,7 +132,7 @@ int nft_ruleset(const struct nft_iface *ifaces, size_t n, char **text, char *err
 	marks = calloc(n ? n : 1, sizeof(*marks));
 	f = open_memstream(&buf, &len);
 	if (!marks || !f) {
-		ret = fail(-ENOMEM, err, errlen, "out of memory");
+		ret = ut_fail(-ENOMEM, err, errlen, "out of memory");
 		goto cleanup;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -170,8 +143,8 @@ int nft_ruleset(const struct nft_iface *ifaces, size_t n, char **text, char *err
 			marks[nmarks++] = marks[i];
 
 	/* "add" first, so that "delete" cannot fail on a missing table. */
-	fprintf(f, "add table %s %s\ndelete table %s %s\n", UT_NFT_FAMILY, UT_NFT_TABLE,
-		UT_NFT_FAMILY, UT_NFT_TABLE);
+	fprintf(f, "add table %s %s\ndelete table %s %s\n", NFT_FAMILY, NFT_TABLE, NFT_FAMILY,
+		NFT_TABLE);
 	if (n == 0)
 		goto done;
 	fprintf(f,
@@ -179,7 +152,7 @@ int nft_ruleset(const struct nft_iface *ifaces, size_t n, char **text, char *err
 		"\tcomment \"untrack(8): rebuilt on every attach, replace and detach; do not edit\"\n"
 		"\tchain prerouting {\n"
 		"\t\ttype filter hook prerouting priority raw; policy accept;\n",
-		UT_NFT_FAMILY, UT_NFT_TABLE);
+		NFT_FAMILY, NFT_TABLE);
 	for (size_t i = 0; i < nmarks; i++)
 		fprintf(f,
 			"\t\tmeta mark & 0x%08x == 0x%08x notrack comment \"accepted by untrack in XDP\"\n",
@@ -215,7 +188,7 @@ int nft_ruleset(const struct nft_iface *ifaces, size_t n, char **text, char *err
 done:
 	if (fclose(f)) {
 		f = NULL;
-		ret = fail(-ENOMEM, err, errlen, "out of memory");
+		ret = ut_fail(-ENOMEM, err, errlen, "out of memory");
 		goto cleanup;
 	}
 	f = NULL;
@@ -249,9 +222,7 @@ static void copy_error(const char *msg, char *err, size_t errlen)
 	err[used] = '\0';
 }
 
-/* Run a command buffer; on failure err starts with what and has nftables'
- * message. With out, the output is copied there (malloc'ed). */
-static int nft_run(const char *text, const char *what, char **out, char *err, size_t errlen)
+int nft_run(const char *text, const char *what, char **out, char *err, size_t errlen)
 {
 	struct nft_ctx *ctx = NULL;
 	int ret = 0;
@@ -260,14 +231,16 @@ static int nft_run(const char *text, const char *what, char **out, char *err, si
 		*out = NULL;
 	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!ctx)
-		return fail(-ENOMEM, err, errlen, "cannot start libnftables");
+		return ut_fail(-ENOMEM, err, errlen, "cannot start libnftables");
+	if (out)
+		nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON);
 	if (nft_ctx_buffer_output(ctx) || nft_ctx_buffer_error(ctx)) {
-		ret = fail(-ENOMEM, err, errlen, "cannot start libnftables");
+		ret = ut_fail(-ENOMEM, err, errlen, "cannot start libnftables");
 		goto cleanup;
 	}
 	if (nft_run_cmd_from_buffer(ctx, text)) {
 		const char *msg = nft_ctx_get_error_buffer(ctx);
-		ret = fail(-EIO, err, errlen, "%s: ", what);
+		ret = ut_fail(-EIO, err, errlen, "%s: ", what);
 		copy_error(msg && *msg ? msg : "unknown error", err, errlen);
 		if (msg && strstr(msg, "Operation not permitted"))
 			ret = -EPERM;
@@ -279,7 +252,8 @@ static int nft_run(const char *text, const char *what, char **out, char *err, si
 		const char *o = nft_ctx_get_output_buffer(ctx);
 		*out = strdup(o ? o : "");
 		if (!*out)
-			ret = fail(-ENOMEM, err, errlen, "out of memory");
+			ret = ut_fail(-ENOMEM, err, errlen,
+				      "out of memory copying the output of '%s'", text);
 	}
 cleanup:
 	nft_ctx_free(ctx); /* unlike libbpf's, it does not take NULL */
@@ -307,11 +281,11 @@ int nft_sets_text(const char *prefix, const struct nft_set_elems *sets, size_t n
 
 	*text = NULL;
 	if (!f)
-		return fail(-ENOMEM, err, errlen, "out of memory");
+		return ut_fail(-ENOMEM, err, errlen, "out of memory");
 	put_sets(f, prefix, sets, n);
 	if (fclose(f)) {
 		free(buf);
-		return fail(-ENOMEM, err, errlen, "out of memory");
+		return ut_fail(-ENOMEM, err, errlen, "out of memory");
 	}
 	*text = buf;
 	return 0;
@@ -330,193 +304,4 @@ int nft_sets_apply(const char *prefix, const struct nft_set_elems *sets, size_t 
 		ret = nft_run(text, "nftables refused the set update", NULL, err, errlen);
 	free(text);
 	return ret;
-}
-
-/* Is there a line "table FAMILY NAME" in `list tables` output? */
-static bool lists_table(const char *tables)
-{
-	static const char want[] = "table " UT_NFT_FAMILY " " UT_NFT_TABLE;
-	size_t wl = sizeof(want) - 1;
-
-	for (const char *l = tables; l && *l;) {
-		const char *eol = strchr(l, '\n');
-		size_t len = eol ? (size_t)(eol - l) : strlen(l);
-		if (len == wl && strncmp(l, want, wl) == 0)
-			return true;
-		l = eol ? eol + 1 : NULL;
-	}
-	return false;
-}
-
-static const char *skip_blanks(const char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	return s;
-}
-
-static bool prefix_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_';
-}
-
-/* A line `oifname "NAME" jump PREFIXegress` of the output chain. */
-static int parse_jump(const char *l, size_t len, struct nft_live_iface *li)
-{
-	static const char oif[] = "oifname \"", jump[] = "\" jump ", tail[] = "egress";
-	const char *end = l + len, *name, *q, *word;
-	size_t nlen, wlen;
-
-	l = skip_blanks(l);
-	if ((size_t)(end - l) < sizeof(oif) - 1 || strncmp(l, oif, sizeof(oif) - 1) != 0)
-		return 0;
-	name = l + sizeof(oif) - 1;
-	q = memchr(name, '"', (size_t)(end - name));
-	if (!q || (size_t)(end - q) < sizeof(jump) - 1 || strncmp(q, jump, sizeof(jump) - 1) != 0)
-		return 0;
-	nlen = (size_t)(q - name);
-	word = q + sizeof(jump) - 1;
-	for (wlen = 0; word + wlen < end && prefix_char(word[wlen]); wlen++)
-		;
-	if (nlen == 0 || nlen >= IF_NAMESIZE || wlen <= sizeof(tail) - 1 ||
-	    wlen - (sizeof(tail) - 1) >= UT_NFT_PREFIX_MAX ||
-	    strncmp(word + wlen - (sizeof(tail) - 1), tail, sizeof(tail) - 1) != 0)
-		return 0;
-	memset(li, 0, sizeof(*li));
-	memcpy(li->ifname, name, nlen);
-	memcpy(li->prefix, word, wlen - (sizeof(tail) - 1));
-	return 1;
-}
-
-/* The interface and rule id a counter name belongs to. */
-static struct nft_live_iface *counter_owner(struct nft_live *live, const char *name, size_t len,
-					    __u32 *id)
-{
-	for (size_t i = 0; i < live->n; i++) {
-		const char *p = live->ifaces[i].prefix;
-		size_t pl = strlen(p);
-		unsigned long long v = 0;
-		size_t k;
-
-		if (len < pl + 2 || strncmp(name, p, pl) != 0 || name[pl] != 'r')
-			continue;
-		for (k = pl + 1; k < len && name[k] >= '0' && name[k] <= '9' && v <= 0xffffffffULL;
-		     k++)
-			v = v * 10 + (unsigned)(name[k] - '0');
-		if (k != len || v > 0xffffffffULL)
-			continue;
-		*id = (__u32)v;
-		return &live->ifaces[i];
-	}
-	return NULL;
-}
-
-int nft_live_parse(const char *chain, const char *counters, struct nft_live *live, char *err,
-		   size_t errlen)
-{
-	struct nft_live_iface *owner = NULL;
-	__u32 id = 0;
-	int ret = 0;
-
-	for (const char *l = chain; l && *l;) {
-		const char *eol = strchr(l, '\n');
-		size_t len = eol ? (size_t)(eol - l) : strlen(l);
-		struct nft_live_iface li;
-		if (parse_jump(l, len, &li)) {
-			struct nft_live_iface *grown =
-				realloc(live->ifaces, (live->n + 1) * sizeof(*grown));
-			if (!grown)
-				return fail(-ENOMEM, err, errlen, "out of memory");
-			live->ifaces = grown;
-			live->ifaces[live->n++] = li;
-		}
-		l = eol ? eol + 1 : NULL;
-	}
-	for (const char *l = counters; l && *l;) {
-		const char *eol = strchr(l, '\n');
-		const char *s = skip_blanks(l);
-		size_t len = eol ? (size_t)(eol - s) : strlen(s);
-		unsigned long long packets, bytes;
-
-		if (len > 8 && strncmp(s, "counter ", 8) == 0) {
-			const char *name = s + 8;
-			size_t nl = 0;
-			while (name + nl < s + len && prefix_char(name[nl]))
-				nl++;
-			owner = counter_owner(live, name, nl, &id);
-		} else if (owner && sscanf(s, "packets %llu bytes %llu", &packets, &bytes) == 2) {
-			struct nft_counter *grown =
-				realloc(owner->counters, (owner->ncounters + 1) * sizeof(*grown));
-			if (!grown)
-				return fail(-ENOMEM, err, errlen, "out of memory");
-			owner->counters = grown;
-			owner->counters[owner->ncounters++] =
-				(struct nft_counter){.id = id, .packets = packets, .bytes = bytes};
-			owner = NULL;
-		}
-		l = eol ? eol + 1 : NULL;
-	}
-	for (size_t i = 0; i < live->n; i++)
-		qsort(live->ifaces[i].counters, live->ifaces[i].ncounters,
-		      sizeof(*live->ifaces[i].counters), counter_cmp);
-	return ret;
-}
-
-int nft_live_read(struct nft_live *live, char *err, size_t errlen)
-{
-	char *tables = NULL, *chain = NULL, *counters = NULL;
-	int ret;
-
-	memset(live, 0, sizeof(*live));
-	ret = nft_run("list tables " UT_NFT_FAMILY, "cannot list the nftables tables", &tables, err,
-		      errlen);
-	if (ret)
-		goto cleanup;
-	live->present = lists_table(tables);
-	if (!live->present)
-		goto cleanup;
-	/* No output chain: no interface has egress rules. */
-	ret = nft_run("list chain " UT_NFT_FAMILY " " UT_NFT_TABLE " output", "list chain", &chain,
-		      err, errlen);
-	if (ret) {
-		ret = ret == -ENOENT ? 0 : ret;
-		goto cleanup;
-	}
-	ret = nft_run("list counters table " UT_NFT_FAMILY " " UT_NFT_TABLE,
-		      "cannot list the untrack table's counters", &counters, err, errlen);
-	if (!ret)
-		ret = nft_live_parse(chain, counters, live, err, errlen);
-cleanup:
-	if (ret)
-		nft_live_free(live);
-	free(tables);
-	free(chain);
-	free(counters);
-	return ret;
-}
-
-const struct nft_live_iface *nft_live_find(const struct nft_live *live, const char *ifname)
-{
-	for (size_t i = 0; live && i < live->n; i++)
-		if (strcmp(live->ifaces[i].ifname, ifname) == 0)
-			return &live->ifaces[i];
-	return NULL;
-}
-
-const struct nft_counter *nft_counter_find(const struct nft_counter *c, size_t n, __u32 id)
-{
-	struct nft_counter key = {.id = id};
-
-	if (!c || !n)
-		return NULL;
-	return bsearch(&key, c, n, sizeof(key), counter_cmp);
-}
-
-void nft_live_free(struct nft_live *live)
-{
-	for (size_t i = 0; i < live->n; i++)
-		free(live->ifaces[i].counters);
-	free(live->ifaces);
-	memset(live, 0, sizeof(*live));
 }

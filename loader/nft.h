@@ -39,15 +39,7 @@
 
 #include <linux/types.h>
 
-#define UT_NFT_FAMILY "inet"
-#define UT_NFT_TABLE  "untrack"
-
-/* The policy object's section holding the egress template
- * (NFT_SECTION). */
-#define UT_NFT_SECTION ".untrack.nft"
-
-/* The placeholder of egress templates (NFT_PLACEHOLDER). */
-#define UT_NFT_PLACEHOLDER "%UT%"
+#include "objfmt/nft_template.h" /* NFT_FAMILY, NFT_TABLE, NFT_PLACEHOLDER */
 
 /* Room for a prefix ("i<N>_"). */
 #define UT_NFT_PREFIX_MAX 24
@@ -73,7 +65,7 @@ struct nft_iface {
 	const char *ifname;
 	__u32 mark_value, mark_mask; /* the bypass mark its TC program sets */
 	/* Its policy's egress template (declarations in the table, every name
-	 * starting with UT_NFT_PLACEHOLDER); NULL or "" when the policy has no
+	 * starting with NFT_PLACEHOLDER); NULL or "" when the policy has no
 	 * egress rule. */
 	const char *egress;
 	/* With a template: the sets its rules use, refilled after the table
@@ -123,14 +115,20 @@ struct nft_live {
 	size_t n;
 };
 
-/* Read the live table: its output chain's jumps and the named counters.
- * A missing table is not an error (present = false). */
+/* Read the live table (nft_live.c): its output chain's jumps and the named
+ * counters. A missing table is not an error (present = false). */
 int nft_live_read(struct nft_live *live, char *err, size_t errlen);
 
-/* Parse `list chain ... output` and `list counters ...` output (text, as
- * nft prints it), for nft_live_read() and its tests. */
+/* Parse `list chain ... output` and `list counters ...` output, in
+ * nftables' JSON (nft -j), for nft_live_read() and its tests. */
 int nft_live_parse(const char *chain, const char *counters, struct nft_live *live, char *err,
 		   size_t errlen);
+
+/* Run an nftables command buffer in this network namespace; on failure err
+ * starts with what and has nftables' message (-EPERM, -ENOENT, or -EIO for
+ * any other). With out, the output, in nftables' JSON, is copied there
+ * (malloc'ed). */
+int nft_run(const char *text, const char *what, char **out, char *err, size_t errlen);
 
 /* The interface named ifname in live, or NULL. */
 const struct nft_live_iface *nft_live_find(const struct nft_live *live, const char *ifname);

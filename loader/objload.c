@@ -7,7 +7,6 @@
 #include <libgen.h>
 #include <limits.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "errors.h"
+#include "objfmt/nft_template.h"
 #include "paths.h" /* generated: UNTRACK_LIBDIR */
 #include "seed_tables.h"
 #include "untrack_abi.h"
@@ -34,17 +35,6 @@ static const char *const runtime_progs[] = {"untrack_main", "untrack_accept", "u
 #define NPROGS (sizeof(runtime_progs) / sizeof(runtime_progs[0]))
 
 #define POLICY_PROG "untrack_policy"
-
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-						      ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 int pipeline_runtime_path(char *buf, size_t size)
 {
@@ -83,16 +73,12 @@ int pipeline_read_section(const char *path, const char *name, char **bytes, size
 
 	*bytes = NULL;
 	*size = 0;
-	if (fd < 0) {
-		ret = -errno;
-		fail(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-		return ret;
-	}
+	if (fd < 0)
+		return ut_fail(-errno, err, errlen, "cannot open '%s': %s", path, strerror(errno));
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx) != 0) {
-		ret = -EINVAL;
-		fail(err, errlen, "'%s' is not an ELF object file", path);
+		ret = ut_fail(-EINVAL, err, errlen, "'%s' is not an ELF object file", path);
 		goto out;
 	}
 	for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
@@ -105,14 +91,15 @@ int pipeline_read_section(const char *path, const char *name, char **bytes, size
 			continue;
 		Elf_Data *data = elf_getdata(scn, NULL);
 		if (!data || (data->d_size && !data->d_buf)) {
-			ret = -EINVAL;
-			fail(err, errlen, "'%s': cannot read section %s", path, name);
+			ret = ut_fail(-EINVAL, err, errlen, "'%s': cannot read section %s", path,
+				      name);
 			goto out;
 		}
 		*bytes = malloc(data->d_size + 1);
 		if (!*bytes) {
-			ret = -ENOMEM;
-			fail(err, errlen, "out of memory");
+			ret = ut_fail(-ENOMEM, err, errlen,
+				      "out of memory reading section %s (%zu bytes) of '%s'", name,
+				      (size_t)data->d_size, path);
 			goto out;
 		}
 		if (data->d_size)
@@ -122,7 +109,8 @@ int pipeline_read_section(const char *path, const char *name, char **bytes, size
 		ret = 0;
 		goto out;
 	}
-	fail(err, errlen, "'%s' is not an untrack policy object (no %s section)", path, name);
+	ret = ut_fail(-ENOENT, err, errlen, "'%s' is not an untrack policy object (no %s section)",
+		      path, name);
 out:
 	if (elf)
 		elf_end(elf);
@@ -130,54 +118,91 @@ out:
 	return ret;
 }
 
-/* The metadata section's text, or NULL with err set. */
-static char *meta_section(const char *path, size_t *len, char *err, size_t errlen)
+/* The metadata section's text (malloc'ed) and its length up to the first
+ * NUL. */
+static int meta_section(const char *path, char **text, size_t *len, char *err, size_t errlen)
 {
-	char *raw;
 	size_t size;
+	int ret = pipeline_read_section(path, OBJMETA_SECTION, text, &size, err, errlen);
 
-	if (pipeline_read_section(path, OBJMETA_SECTION, &raw, &size, err, errlen))
-		return NULL;
+	if (ret)
+		return ret;
 	if (size == 0) {
-		fail(err, errlen, "'%s': section %s is empty", path, OBJMETA_SECTION);
-		free(raw);
-		return NULL;
+		free(*text);
+		*text = NULL;
+		return ut_fail(-EINVAL, err, errlen, "'%s': section %s is empty", path,
+			       OBJMETA_SECTION);
 	}
-	*len = strnlen(raw, size);
-	return raw;
+	*len = strnlen(*text, size);
+	return 0;
 }
 
 int pipeline_read_meta_text(const char *policy_path, struct objmeta *meta, char **text, size_t *len,
 			    char *err, size_t errlen)
 {
 	char why[256];
-	char *raw;
+	char *raw = NULL;
 	int ret;
 
 	memset(meta, 0, sizeof(*meta));
 	*text = NULL;
 	*len = 0;
-	raw = meta_section(policy_path, len, err, errlen);
-	if (!raw)
-		return -EINVAL;
+	ret = meta_section(policy_path, &raw, len, err, errlen);
+	if (ret)
+		return ret;
 	ret = objmeta_parse(raw, *len, meta, why, sizeof(why));
 	if (ret) {
-		fail(err, errlen, "'%s': broken untrack metadata: %s", policy_path, why);
+		ut_fail(ret, err, errlen, "'%s': broken untrack metadata: %s", policy_path, why);
 		goto cleanup;
 	}
 	if (meta->abi != UT_ABI_VERSION) {
-		fail(err, errlen,
-		     "'%s' was built for untrack ABI %u, this untrack speaks ABI %d: recompile it with a matching untrackc",
-		     policy_path, meta->abi, UT_ABI_VERSION);
+		ret = ut_fail(
+			-EINVAL, err, errlen,
+			"'%s' was built for untrack ABI %u, this untrack speaks ABI %d: recompile it with a matching untrackc",
+			policy_path, meta->abi, UT_ABI_VERSION);
 		objmeta_free(meta);
-		ret = -EINVAL;
 		goto cleanup;
 	}
 	*text = raw;
 	raw = NULL;
 cleanup:
 	free(raw);
-	return ret ? -EINVAL : 0;
+	return ret;
+}
+
+int pipeline_read_template(const char *path, const struct objmeta *meta, char **text, size_t *len,
+			   char *err, size_t errlen)
+{
+	size_t size;
+	int ret = pipeline_read_section(path, NFT_SECTION, text, &size, err, errlen);
+
+	*len = 0;
+	if (ret == -ENOENT) {
+		for (size_t i = 0; i < meta->nrules; i++) {
+			if (meta->rules[i].dir == DIR_EGRESS) {
+				return ut_fail(
+					-EINVAL, err, errlen,
+					"'%s' has egress rules but no %s section (built by an older untrackc?): recompile it",
+					path, NFT_SECTION);
+			}
+		}
+		*text = strdup("");
+		if (!*text)
+			return ut_fail(-ENOMEM, err, errlen, "out of memory reading '%s'", path);
+		return 0;
+	}
+	if (ret)
+		return ret;
+	*len = strlen(*text);
+	if (*len + 1 < size) {
+		free(*text);
+		*text = NULL;
+		*len = 0;
+		return ut_fail(-EINVAL, err, errlen,
+			       "'%s': section %s is damaged (a NUL byte inside)", path,
+			       NFT_SECTION);
+	}
+	return 0;
 }
 
 int pipeline_read_meta(const char *policy_path, struct objmeta *meta, char *err, size_t errlen)
@@ -202,8 +227,7 @@ static int map_fd(struct bpf_object *obj, const char *name)
 	return m ? bpf_map__fd(m) : -ENOENT;
 }
 
-/* The ABI version an object was built with (its UT_ABI_SECTION map). */
-static int object_abi(struct bpf_object *obj, __u32 *version)
+int pipeline_object_abi(struct bpf_object *obj, __u32 *version)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, UT_ABI_SECTION);
 	const void *init;
@@ -227,33 +251,43 @@ int pipeline_runtime_load(struct pipeline *pl, const struct ut_mark_config *mark
 			  size_t errlen)
 {
 	char runtime_path[PATH_MAX];
+
+	pipeline_runtime_path(runtime_path, sizeof(runtime_path));
+	return pipeline_runtime_load_file(pl, runtime_path, mark, err, errlen);
+}
+
+int pipeline_runtime_load_file(struct pipeline *pl, const char *runtime_path,
+			       const struct ut_mark_config *mark, char *err, size_t errlen)
+{
 	__u32 abi = 0;
 	int e;
 
-	pipeline_runtime_path(runtime_path, sizeof(runtime_path));
 	pl->runtime = bpf_object__open_file(runtime_path, NULL);
 	if (!pl->runtime)
-		return fail(err, errlen, "cannot open the untrack runtime '%s': %s", runtime_path,
-			    strerror(errno));
-	e = object_abi(pl->runtime, &abi);
+		return ut_fail(-errno, err, errlen, "cannot open the untrack runtime '%s': %s",
+			       runtime_path, strerror(errno));
+	e = pipeline_object_abi(pl->runtime, &abi);
 	if (e || abi != UT_ABI_VERSION)
-		return fail(
-			err, errlen,
+		return ut_fail(
+			e ? e : -EINVAL, err, errlen,
 			"the untrack runtime '%s' is built for ABI %u, this untrack speaks ABI %d: install matching versions",
 			runtime_path, e ? 0 : abi, UT_ABI_VERSION);
 	if (mark) {
 		struct bpf_map *m = bpf_object__find_map_by_name(pl->runtime, UT_MARK_SECTION);
 		if (!m)
-			return fail(err, errlen, "the untrack runtime '%s' has no %s map",
-				    runtime_path, UT_MARK_SECTION);
+			return ut_fail(-ENOENT, err, errlen,
+				       "the untrack runtime '%s' has no %s map", runtime_path,
+				       UT_MARK_SECTION);
 		e = bpf_map__set_initial_value(m, mark, sizeof(*mark));
 		if (e)
-			return fail(err, errlen, "cannot set the runtime's mark: %s", strerror(-e));
+			return ut_fail(e, err, errlen,
+				       "cannot set the mark of the runtime '%s': %s", runtime_path,
+				       strerror(-e));
 	}
 	e = bpf_object__load(pl->runtime);
 	if (e)
-		return fail(err, errlen, "the kernel refused the untrack runtime '%s': %s",
-			    runtime_path, strerror(-e));
+		return ut_fail(e, err, errlen, "the kernel refused the untrack runtime '%s': %s",
+			       runtime_path, strerror(-e));
 
 	pl->main_fd = prog_fd(pl->runtime, "untrack_main");
 	pl->accept_fd = prog_fd(pl->runtime, "untrack_accept");
@@ -267,7 +301,8 @@ int pipeline_runtime_load(struct pipeline *pl, const struct ut_mark_config *mark
 	if (pl->main_fd < 0 || pl->accept_fd < 0 || pl->drop_fd < 0 || pl->tc_fd < 0 ||
 	    pl->state_fd < 0 || pl->jmp_fd < 0 || pl->rt_stats_fd < 0 || pl->events_fd < 0 ||
 	    pl->log_rl_fd < 0)
-		return fail(err, errlen, "'%s' is not a complete untrack runtime", runtime_path);
+		return ut_fail(-ENOENT, err, errlen, "'%s' is not a complete untrack runtime",
+			       runtime_path);
 	return 0;
 }
 
@@ -287,15 +322,16 @@ int pipeline_runtime_open_pinned(struct pipeline *pl, const char *dir, char *err
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		char path[PATH_MAX];
 		if (snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= (int)sizeof(path))
-			return fail(err, errlen, "pin path too long");
+			return ut_fail(-ENAMETOOLONG, err, errlen, "pin path too long: %s/%s", dir,
+				       names[i]);
 		*fds[i] = bpf_obj_get(path);
 		if (*fds[i] < 0) {
 			int e = errno;
 			*fds[i] = -1;
-			return fail(err, errlen, "cannot open the pinned runtime '%s': %s%s", path,
-				    strerror(e),
-				    e == ENOENT ? " (damaged state: run 'untrack detach' first)"
-						: "");
+			return ut_fail(-e, err, errlen, "cannot open the pinned runtime '%s': %s%s",
+				       path, strerror(e),
+				       e == ENOENT ? " (damaged state: run 'untrack detach' first)"
+						   : "");
 		}
 	}
 	return 0;
@@ -309,13 +345,13 @@ static int check_shared(struct bpf_map *m, int fd, const char *name, const char 
 	__u32 len = sizeof(info);
 
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return fail(err, errlen, "cannot inspect the runtime's map %s: %s", name,
-			    strerror(errno));
+		return ut_fail(-errno, err, errlen, "cannot inspect the runtime's map %s: %s", name,
+			       strerror(errno));
 	if (bpf_map__type(m) != info.type || bpf_map__key_size(m) != info.key_size ||
 	    bpf_map__value_size(m) != info.value_size ||
 	    bpf_map__max_entries(m) != info.max_entries)
-		return fail(
-			err, errlen,
+		return ut_fail(
+			-EINVAL, err, errlen,
 			"'%s' declares the shared map %s differently from the runtime (type %d/%u, key %u/%u, value %u/%u, entries %u/%u): not built for this runtime",
 			policy_path, name, (int)bpf_map__type(m), info.type, bpf_map__key_size(m),
 			info.key_size, bpf_map__value_size(m), info.value_size,
@@ -323,57 +359,77 @@ static int check_shared(struct bpf_map *m, int fd, const char *name, const char 
 	return 0;
 }
 
-int pipeline_policy_load(struct pipeline *pl, const char *policy_path, char *err, size_t errlen)
+int pipeline_object_open(const char *path, struct bpf_object **obj, char *err, size_t errlen)
 {
-	const int shared_fds[NSHARED] = {pl->state_fd, pl->jmp_fd, pl->rt_stats_fd, pl->events_fd,
-					 pl->log_rl_fd};
 	__u32 abi = 0;
 	int e;
 
-	if (pipeline_read_meta_text(policy_path, &pl->meta, &pl->meta_text, &pl->meta_len, err,
-				    errlen))
-		return -1;
-	pl->policy = bpf_object__open_file(policy_path, NULL);
-	if (!pl->policy)
-		return fail(err, errlen, "cannot open policy object '%s': %s", policy_path,
-			    strerror(errno));
-	e = object_abi(pl->policy, &abi);
+	*obj = bpf_object__open_file(path, NULL);
+	if (!*obj)
+		return ut_fail(-errno, err, errlen, "cannot open policy object '%s': %s", path,
+			       strerror(errno));
+	e = pipeline_object_abi(*obj, &abi);
 	if (e || abi != UT_ABI_VERSION)
-		return fail(
-			err, errlen,
+		return ut_fail(
+			e ? e : -EINVAL, err, errlen,
 			"'%s' is built for untrack ABI %u, this untrack speaks ABI %d: recompile it with a matching untrackc",
-			policy_path, e ? 0 : abi, UT_ABI_VERSION);
+			path, e ? 0 : abi, UT_ABI_VERSION);
+	return 0;
+}
+
+int pipeline_share_maps(const struct pipeline *pl, struct bpf_object *obj, const char *path,
+			char *err, size_t errlen)
+{
+	const int shared_fds[NSHARED] = {pl->state_fd, pl->jmp_fd, pl->rt_stats_fd, pl->events_fd,
+					 pl->log_rl_fd};
+
 	for (size_t i = 0; i < NSHARED; i++) {
-		struct bpf_map *m = bpf_object__find_map_by_name(pl->policy, shared_maps[i]);
+		struct bpf_map *m = bpf_object__find_map_by_name(obj, shared_maps[i]);
+		int e;
 		if (!m)
-			return fail(err, errlen,
-				    "'%s' lacks the shared map %s: not built for this runtime",
-				    policy_path, shared_maps[i]);
-		if (check_shared(m, shared_fds[i], shared_maps[i], policy_path, err, errlen))
-			return -1;
+			return ut_fail(-ENOENT, err, errlen,
+				       "'%s' lacks the shared map %s: not built for this runtime",
+				       path, shared_maps[i]);
+		e = check_shared(m, shared_fds[i], shared_maps[i], path, err, errlen);
+		if (e)
+			return e;
 		e = bpf_map__reuse_fd(m, shared_fds[i]);
 		if (e)
-			return fail(err, errlen, "cannot share map %s with the policy: %s",
-				    shared_maps[i], strerror(-e));
+			return ut_fail(e, err, errlen, "cannot share map %s with policy '%s': %s",
+				       shared_maps[i], path, strerror(-e));
 	}
+	return 0;
+}
+
+int pipeline_policy_load(struct pipeline *pl, const char *policy_path, char *err, size_t errlen)
+{
+	int e = pipeline_read_meta_text(policy_path, &pl->meta, &pl->meta_text, &pl->meta_len, err,
+					errlen);
+
+	if (!e)
+		e = pipeline_object_open(policy_path, &pl->policy, err, errlen);
+	if (!e)
+		e = pipeline_share_maps(pl, pl->policy, policy_path, err, errlen);
+	if (e)
+		return e;
 	e = bpf_object__load(pl->policy);
 	if (e)
-		return fail(err, errlen,
-			    "the kernel refused policy '%s' (the verifier log is above): %s",
-			    policy_path, strerror(-e));
+		return ut_fail(e, err, errlen,
+			       "the kernel refused policy '%s' (the verifier log is above): %s",
+			       policy_path, strerror(-e));
 	pl->policy_fd = prog_fd(pl->policy, POLICY_PROG);
 	pl->rule_stats_fd = map_fd(pl->policy, UT_RULE_STATS_MAP);
 	if (pl->policy_fd < 0 || pl->rule_stats_fd < 0)
-		return fail(err, errlen, "'%s' has no %s program or rule counters", policy_path,
-			    POLICY_PROG);
-	return ut_seed_tables(pl->policy, &pl->meta, err, errlen) ? -1 : 0;
+		return ut_fail(-ENOENT, err, errlen, "'%s' has no %s program or rule counters",
+			       policy_path, POLICY_PROG);
+	return ut_seed_tables(pl->policy, &pl->meta, err, errlen);
 }
 
 static int set_slot(struct pipeline *pl, __u32 slot, int fd, char *err, size_t errlen)
 {
 	if (bpf_map_update_elem(pl->jmp_fd, &slot, &fd, BPF_ANY))
-		return fail(err, errlen, "cannot fill jump-table slot %u: %s", slot,
-			    strerror(errno));
+		return ut_fail(-errno, err, errlen, "cannot fill jump-table slot %u: %s", slot,
+			       strerror(errno));
 	return 0;
 }
 
@@ -381,10 +437,13 @@ int pipeline_wire(struct pipeline *pl, char *err, size_t errlen)
 {
 	/* Continuations first, the policy's entry last: once slot 0 is set,
 	 * packets run the policy. */
-	if (set_slot(pl, UT_SLOT_ACCEPT, pl->accept_fd, err, errlen) ||
-	    set_slot(pl, UT_SLOT_DROP, pl->drop_fd, err, errlen))
-		return -1;
-	return pipeline_activate(pl, err, errlen);
+	int ret = set_slot(pl, UT_SLOT_ACCEPT, pl->accept_fd, err, errlen);
+
+	if (!ret)
+		ret = set_slot(pl, UT_SLOT_DROP, pl->drop_fd, err, errlen);
+	if (!ret)
+		ret = pipeline_activate(pl, err, errlen);
+	return ret;
 }
 
 int pipeline_activate(struct pipeline *pl, char *err, size_t errlen)
@@ -394,17 +453,22 @@ int pipeline_activate(struct pipeline *pl, char *err, size_t errlen)
 
 int pipeline_load(struct pipeline *pl, const char *policy_path, char *err, size_t errlen)
 {
+	int ret;
+
 	memset(pl, 0, sizeof(*pl));
 	/* Check the policy before the runtime: a bad object costs nothing. */
-	if (pipeline_read_meta(policy_path, &pl->meta, err, errlen))
-		return -1;
+	ret = pipeline_read_meta(policy_path, &pl->meta, err, errlen);
+	if (ret)
+		return ret;
 	objmeta_free(&pl->meta);
-	if (pipeline_runtime_load(pl, NULL, err, errlen) ||
-	    pipeline_policy_load(pl, policy_path, err, errlen) || pipeline_wire(pl, err, errlen)) {
+	ret = pipeline_runtime_load(pl, NULL, err, errlen);
+	if (!ret)
+		ret = pipeline_policy_load(pl, policy_path, err, errlen);
+	if (!ret)
+		ret = pipeline_wire(pl, err, errlen);
+	if (ret)
 		pipeline_close(pl);
-		return -1;
-	}
-	return 0;
+	return ret;
 }
 
 int pipeline_pin_cpu(void)
@@ -430,21 +494,19 @@ int pipeline_rt_counters(int rt_stats_fd, int state_fd, __u64 out[UT_RT_NR], cha
 	__u32 zero = 0;
 	int ret = 0;
 
-	if (ncpus <= 0) {
-		fail(err, errlen, "cannot count the CPUs: %s", strerror(-ncpus));
-		return ncpus;
-	}
+	if (ncpus <= 0)
+		return ut_fail(ncpus, err, errlen, "cannot count the CPUs: %s", strerror(-ncpus));
 	per_cpu = calloc((size_t)ncpus, sizeof(*per_cpu));
 	st = calloc((size_t)ncpus, sizeof(*st));
 	if (!per_cpu || !st) {
-		ret = -ENOMEM;
-		fail(err, errlen, "out of memory");
+		ret = ut_fail(-ENOMEM, err, errlen,
+			      "out of memory reading the runtime counters of %d CPUs", ncpus);
 		goto out;
 	}
 	for (__u32 i = 0; i < UT_RT_NR; i++) {
 		if (bpf_map_lookup_elem(rt_stats_fd, &i, per_cpu)) {
-			ret = -errno;
-			fail(err, errlen, "cannot read runtime counter %u: %s", i, strerror(errno));
+			ret = ut_fail(-errno, err, errlen, "cannot read runtime counter %u: %s", i,
+				      strerror(errno));
 			goto out;
 		}
 		out[i] = 0;
@@ -452,8 +514,7 @@ int pipeline_rt_counters(int rt_stats_fd, int state_fd, __u64 out[UT_RT_NR], cha
 			out[i] += per_cpu[c];
 	}
 	if (bpf_map_lookup_elem(state_fd, &zero, st)) {
-		ret = -errno;
-		fail(err, errlen, "cannot read ut_state: %s", strerror(errno));
+		ret = ut_fail(-errno, err, errlen, "cannot read ut_state: %s", strerror(errno));
 		goto out;
 	}
 	for (int c = 0; c < ncpus; c++)
@@ -470,9 +531,9 @@ static int pin_one(int fd, const char *dir, const char *name, char *err, size_t 
 	char path[PATH_MAX];
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
-		return fail(err, errlen, "pin path too long: %s/%s", dir, name);
+		return ut_fail(-ENAMETOOLONG, err, errlen, "pin path too long: %s/%s", dir, name);
 	if (bpf_obj_pin(fd, path))
-		return fail(err, errlen, "cannot pin %s: %s", path, strerror(errno));
+		return ut_fail(-errno, err, errlen, "cannot pin %s: %s", path, strerror(errno));
 	return 0;
 }
 
@@ -494,9 +555,10 @@ int pipeline_pin_runtime(const struct pipeline *pl, const char *dir, char *err, 
 				     shared_maps[2],   shared_maps[3],	 shared_maps[4]};
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
-		if (pin_one(fds[i], dir, names[i], err, errlen)) {
+		int ret = pin_one(fds[i], dir, names[i], err, errlen);
+		if (ret) {
 			unpin_names(dir, names, i);
-			return -1;
+			return ret;
 		}
 	}
 	return 0;
@@ -506,30 +568,28 @@ int pipeline_pin_policy(const struct pipeline *pl, const char *dir, char *err, s
 {
 	static const char *const set_fmts[] = {UT_SET_HDR_FMT, UT_SET_V4_FMT, UT_SET_V6_FMT,
 					       UT_SET_MEMBERS_FMT};
-	int ret = -1;
+	int ret;
 
 	if (mkdir(dir, 0700))
-		return fail(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-	if (pin_one(pl->policy_fd, dir, POLICY_PROG, err, errlen) ||
-	    pin_one(pl->rule_stats_fd, dir, UT_RULE_STATS_MAP, err, errlen))
-		goto cleanup;
-	for (size_t i = 0; i < pl->meta.nsets; i++) {
+		return ut_fail(-errno, err, errlen, "cannot create %s: %s", dir, strerror(errno));
+	ret = pin_one(pl->policy_fd, dir, POLICY_PROG, err, errlen);
+	if (!ret)
+		ret = pin_one(pl->rule_stats_fd, dir, UT_RULE_STATS_MAP, err, errlen);
+	for (size_t i = 0; !ret && i < pl->meta.nsets; i++) {
 		struct ut_set_fds f;
-		if (pipeline_set_fds(pl, i, &f)) {
-			fail(err, errlen, "policy object has no maps for set '%s'",
-			     pl->meta.sets[i].name);
-			goto cleanup;
+		ret = pipeline_set_fds(pl, i, &f);
+		if (ret) {
+			ut_fail(ret, err, errlen, "policy object has no maps for set '%s'",
+				pl->meta.sets[i].name);
+			break;
 		}
 		const int fds[] = {f.hdr, f.v4, f.v6, f.members};
-		for (size_t k = 0; k < sizeof(fds) / sizeof(fds[0]); k++) {
+		for (size_t k = 0; !ret && k < sizeof(fds) / sizeof(fds[0]); k++) {
 			char name[32];
 			snprintf(name, sizeof(name), set_fmts[k], (unsigned)i);
-			if (pin_one(fds[k], dir, name, err, errlen))
-				goto cleanup;
+			ret = pin_one(fds[k], dir, name, err, errlen);
 		}
 	}
-	ret = 0;
-cleanup:
 	if (ret) {
 		/* dir is this call's: everything in it goes. */
 		DIR *d = opendir(dir);

@@ -7,7 +7,9 @@
  * (pipeline_runtime_load) or from the pins of an earlier attach
  * (pipeline_runtime_open_pinned); the policy is loaded against it
  * (pipeline_policy_load); pipeline_wire() fills every slot and
- * pipeline_activate() only the policy's, which is the atomic swap. */
+ * pipeline_activate() only the policy's, which is the atomic swap. The
+ * kernel tests (tests/kernel/rt.c), the differential test and the
+ * benchmark load objects through these too, from build/libloader.a. */
 #ifndef UNTRACK_PIPELINE_H
 #define UNTRACK_PIPELINE_H
 
@@ -48,6 +50,14 @@ int pipeline_read_meta(const char *policy_path, struct objmeta *meta, char *err,
 int pipeline_read_section(const char *path, const char *name, char **bytes, size_t *size, char *err,
 			  size_t errlen);
 
+/* The egress template of a policy object whose metadata is meta: its
+ * NFT_SECTION (objfmt/nft_template.h), malloc'ed and NUL-terminated. An
+ * object without the section is refused when it has egress rules (an older
+ * untrackc would leave them unenforced) and has an empty template
+ * otherwise. */
+int pipeline_read_template(const char *path, const struct objmeta *meta, char **text, size_t *len,
+			   char *err, size_t errlen);
+
 /* The same, also returning the metadata text (malloc'ed, NUL-terminated). */
 int pipeline_read_meta_text(const char *policy_path, struct objmeta *meta, char **text, size_t *len,
 			    char *err, size_t errlen);
@@ -72,6 +82,10 @@ int pipeline_load(struct pipeline *pl, const char *policy_path, char *err, size_
 int pipeline_runtime_load(struct pipeline *pl, const struct ut_mark_config *mark, char *err,
 			  size_t errlen);
 
+/* The same with the runtime object at path. */
+int pipeline_runtime_load_file(struct pipeline *pl, const char *path,
+			       const struct ut_mark_config *mark, char *err, size_t errlen);
+
 /* Take the runtime from the pins in dir (see pipeline_pin_runtime). */
 int pipeline_runtime_open_pinned(struct pipeline *pl, const char *dir, char *err, size_t errlen);
 
@@ -79,6 +93,18 @@ int pipeline_runtime_open_pinned(struct pipeline *pl, const char *dir, char *err
  * the runtime's (after checking their definitions), its sets are seeded from
  * its metadata. Nothing runs it until pipeline_wire/_activate. */
 int pipeline_policy_load(struct pipeline *pl, const char *policy_path, char *err, size_t errlen);
+
+/* The steps of pipeline_policy_load() that need no metadata, for BPF objects
+ * that are not policies (the kernel tests' probes): open the object at path
+ * and check its ABI version; make its declarations of the shared maps the
+ * runtime's maps, after checking that they declare them alike. */
+int pipeline_object_open(const char *path, struct bpf_object **obj, char *err, size_t errlen);
+int pipeline_share_maps(const struct pipeline *pl, struct bpf_object *obj, const char *path,
+			char *err, size_t errlen);
+
+/* The ABI version an object was built for (its UT_ABI_SECTION map):
+ * -ENOENT without one, -EINVAL when it is too short. */
+int pipeline_object_abi(struct bpf_object *obj, __u32 *version);
 
 /* Fill the accept and drop slots, then the policy's. */
 int pipeline_wire(struct pipeline *pl, char *err, size_t errlen);

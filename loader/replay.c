@@ -16,6 +16,8 @@
 #include <bpf/libbpf.h>
 
 #include "commands.h"
+#include "json_out.h"
+#include "objfmt/json_text.h"
 #include "objload.h"
 #include "untrack_abi.h"
 
@@ -69,24 +71,24 @@ static int parse(int argc, char **argv, struct replay_opts *o)
 			    o->repeat > UINT32_MAX) {
 				ut_error("--repeat needs a whole number from 1 to %u, not '%s'",
 					 UINT32_MAX, optarg);
-				return -1;
+				return -EINVAL;
 			}
 			break;
 		}
 		case 'h':
 			usage(stdout);
-			exit(0);
+			exit(UT_EXIT_OK);
 		case ':':
 			ut_error("option '%s' needs an argument", argv[optind - 1]);
-			return -1;
+			return -EINVAL;
 		default:
 			ut_error("unknown option '%s' for replay", argv[optind - 1]);
-			return -1;
+			return -EINVAL;
 		}
 	}
 	if (argc - optind != 2) {
 		ut_error("replay needs a policy object and a capture file");
-		return -1;
+		return -EINVAL;
 	}
 	o->policy = argv[optind];
 	o->capture = argv[optind + 1];
@@ -166,26 +168,11 @@ static int run_packet(const struct pipeline *pl, int ncpus, int cpu, const struc
 	return 0;
 }
 
-static void print_packet(const struct pipeline *pl, const struct replay_opts *o, unsigned long n,
-			 const struct verdict *v)
+static void print_packet_text(const struct pipeline *pl, const struct replay_opts *o,
+			      unsigned long n, const struct verdict *v)
 {
 	const struct objmeta_rule *r = v->rule != UT_RULE_NONE ? &pl->meta.rules[v->rule] : NULL;
 
-	if (o->json) {
-		printf("{\"packet\": %lu, \"verdict\": \"%s\", \"xdp\": \"%s\", \"untracked\": %s, \"rule\": ",
-		       n, v->verdict, v->drop ? "drop" : "pass", v->untracked ? "true" : "false");
-		if (r) {
-			fputs("{\"policy\": ", stdout);
-			ut_json_string(stdout, pl->meta.policies[r->policy].name);
-			printf(", \"line\": %d}", r->line);
-		} else {
-			fputs("null", stdout);
-		}
-		if (o->repeat)
-			printf(", \"ns\": %u", v->ns);
-		fputs("}\n", stdout);
-		return;
-	}
 	printf("packet %lu: %-5s xdp=%s%s", n, v->verdict, v->drop ? "drop" : "pass",
 	       v->untracked ? " untracked" : "");
 	if (r)
@@ -195,12 +182,33 @@ static void print_packet(const struct pipeline *pl, const struct replay_opts *o,
 	putchar('\n');
 }
 
-static int print_summary(const struct pipeline *pl, int ncpus)
+static json_t *packet_json(const struct pipeline *pl, const struct replay_opts *o, unsigned long n,
+			   const struct verdict *v)
+{
+	const struct objmeta_rule *r = v->rule != UT_RULE_NONE ? &pl->meta.rules[v->rule] : NULL;
+	json_t *rule = r ? json_pack("{s:o, s:i}", "policy",
+				     json_text(pl->meta.policies[r->policy].name), "line", r->line)
+			 : json_null();
+	json_t *j = json_pack("{s:I, s:s, s:s, s:b, s:o}", "packet", (json_int_t)n, "verdict",
+			      v->verdict, "xdp", v->drop ? "drop" : "pass", "untracked",
+			      v->untracked, "rule", rule);
+
+	if (j && o->repeat && json_object_set_new(j, "ns", json_integer(v->ns))) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* The rule counters after the run (text only). */
+static void print_summary(const struct pipeline *pl, int ncpus)
 {
 	struct ut_rule_counter *vals = calloc((size_t)ncpus, sizeof(*vals));
 
-	if (!vals)
-		return -ENOMEM;
+	if (!vals) {
+		ut_error("out of memory reading the rule counters of %d CPUs", ncpus);
+		return;
+	}
 	printf("\nrule hits:\n");
 	for (__u32 id = 0; id < pl->meta.nrules; id++) {
 		const struct objmeta_rule *r = &pl->meta.rules[id];
@@ -218,6 +226,58 @@ static int print_summary(const struct pipeline *pl, int ncpus)
 		       r->text);
 	}
 	free(vals);
+}
+
+/* The capture, checked before the kernel is touched: bad input costs
+ * nothing. */
+static int open_capture(const char *path, pcap_t **pcap, char *err, size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE];
+	const char *type;
+
+	*pcap = pcap_open_offline(path, perr);
+	if (!*pcap)
+		return ut_fail(-EINVAL, err, errlen, "cannot read capture '%s': %s", path, perr);
+	if (pcap_datalink(*pcap) == DLT_EN10MB)
+		return 0;
+	type = pcap_datalink_val_to_name(pcap_datalink(*pcap));
+	pcap_close(*pcap);
+	*pcap = NULL;
+	return ut_fail(-EINVAL, err, errlen,
+		       "capture '%s' has link type %s; untrack replays Ethernet captures only",
+		       path, type ? type : "unknown");
+}
+
+/* Every packet of the capture through the pipeline, each verdict printed
+ * as it comes. */
+static int replay_capture(const struct pipeline *pl, pcap_t *pcap, const struct replay_opts *o,
+			  int ncpus, int cpu, char *err, size_t errlen)
+{
+	struct pcap_pkthdr *hdr;
+	const unsigned char *data;
+	unsigned long n = 0;
+	int rc, ret;
+
+	while ((rc = pcap_next_ex(pcap, &hdr, &data)) == 1) {
+		struct verdict v;
+		n++;
+		if (hdr->caplen < 14 || hdr->caplen > 65535)
+			return ut_fail(
+				-EINVAL, err, errlen,
+				"capture '%s': packet %lu has %u bytes; the kernel test run needs 14 to 65535",
+				o->capture, n, hdr->caplen);
+		ret = run_packet(pl, ncpus, cpu, o, data, hdr->caplen, &v);
+		if (ret)
+			return ut_fail(ret, err, errlen, "test run of packet %lu failed: %s", n,
+				       strerror(-ret));
+		if (!o->json)
+			print_packet_text(pl, o, n, &v);
+		else if ((ret = ut_json_print(packet_json(pl, o, n, &v), "a verdict", err, errlen)))
+			return ret;
+	}
+	if (rc == PCAP_ERROR)
+		return ut_fail(-EIO, err, errlen, "capture '%s' is damaged after packet %lu: %s",
+			       o->capture, n, pcap_geterr(pcap));
 	return 0;
 }
 
@@ -225,69 +285,36 @@ int cmd_replay(int argc, char **argv)
 {
 	struct replay_opts o = {0};
 	struct pipeline pl;
-	char err[1024], perr[PCAP_ERRBUF_SIZE];
+	char err[1024];
 	pcap_t *pcap = NULL;
-	int status = 1, ncpus, cpu;
-	unsigned long n = 0;
+	int ret, ncpus, cpu;
 
 	if (parse(argc, argv, &o))
-		return 2;
-	/* Check the capture before touching the kernel: bad input costs nothing. */
-	pcap = pcap_open_offline(o.capture, perr);
-	if (!pcap) {
-		ut_error("cannot read capture '%s': %s", o.capture, perr);
-		return 1;
-	}
-	if (pcap_datalink(pcap) != DLT_EN10MB) {
-		ut_error("capture '%s' has link type %s; untrack replays Ethernet captures only",
-			 o.capture,
-			 pcap_datalink_val_to_name(pcap_datalink(pcap))
-				 ? pcap_datalink_val_to_name(pcap_datalink(pcap))
-				 : "unknown");
-		goto out_pcap;
-	}
-	if (pipeline_load(&pl, o.policy, err, sizeof(err))) {
+		return UT_EXIT_USAGE;
+	ret = open_capture(o.capture, &pcap, err, sizeof(err));
+	if (ret) {
 		ut_error("%s", err);
-		goto out_pcap;
+		return UT_EXIT_FAIL;
+	}
+	ret = pipeline_load(&pl, o.policy, err, sizeof(err));
+	if (ret) {
+		ut_error("%s", err);
+		pcap_close(pcap);
+		return UT_EXIT_FAIL;
 	}
 	ncpus = libbpf_num_possible_cpus();
 	cpu = pipeline_pin_cpu();
-	if (ncpus <= 0 || cpu < 0) {
-		ut_error("cannot pin to one CPU for the test runs: %s",
-			 strerror(cpu < 0 ? -cpu : -ncpus));
-		goto out;
-	}
-
-	struct pcap_pkthdr *hdr;
-	const unsigned char *data;
-	int rc;
-	while ((rc = pcap_next_ex(pcap, &hdr, &data)) == 1) {
-		struct verdict v;
-		n++;
-		if (hdr->caplen < 14 || hdr->caplen > 65535) {
-			ut_error(
-				"capture '%s': packet %lu has %u bytes; the kernel test run needs 14 to 65535",
-				o.capture, n, hdr->caplen);
-			goto out;
-		}
-		int e = run_packet(&pl, ncpus, cpu, &o, data, hdr->caplen, &v);
-		if (e) {
-			ut_error("test run of packet %lu failed: %s", n, strerror(-e));
-			goto out;
-		}
-		print_packet(&pl, &o, n, &v);
-	}
-	if (rc == PCAP_ERROR) {
-		ut_error("capture '%s' is damaged after packet %lu: %s", o.capture, n,
-			 pcap_geterr(pcap));
-		goto out;
-	}
-	if (!o.json)
+	if (ncpus <= 0 || cpu < 0)
+		ret = ut_fail(cpu < 0 ? cpu : ncpus, err, sizeof(err),
+			      "cannot pin to one CPU for the test runs: %s",
+			      strerror(cpu < 0 ? -cpu : -ncpus));
+	if (!ret)
+		ret = replay_capture(&pl, pcap, &o, ncpus, cpu, err, sizeof(err));
+	if (ret)
+		ut_error("%s", err);
+	else if (!o.json)
 		print_summary(&pl, ncpus);
-	status = 0;
-out:
 	pipeline_close(&pl);
-out_pcap:
 	pcap_close(pcap);
-	return status;
+	return ret ? UT_EXIT_FAIL : UT_EXIT_OK;
 }

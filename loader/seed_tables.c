@@ -1,7 +1,6 @@
 #include "seed_tables.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,22 +9,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "errors.h"
 #include "objfmt/settables.h"
 #include "untrack_abi.h"
 
 /* Elements per batch syscall. */
 #define BATCH 8192
-
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-						      ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static int obj_map_fd(struct bpf_object *obj, const char *fmt, unsigned index)
 {
@@ -127,12 +116,14 @@ static int write_tables(const struct ut_set_fds *f, const struct prefix *members
 	int ret = -ENOMEM;
 
 	if (!hdr || !s4 || !s6) {
-		fail(err, errlen, "out of memory");
+		ut_fail(ret, err, errlen,
+			"out of memory building the set's tables (%u IPv4 and %u IPv6 slots)",
+			f->cap4, f->cap6);
 		goto out;
 	}
 	if (bpf_map_lookup_elem(f->hdr, &zero, hdr)) {
-		ret = -errno;
-		fail(err, errlen, "cannot read the set's header: %s", strerror(errno));
+		ret = ut_fail(-errno, err, errlen, "cannot read the set's header: %s",
+			      strerror(errno));
 		goto out;
 	}
 	ng = (hdr->gen & 1) ^ 1;
@@ -156,7 +147,7 @@ static int write_tables(const struct ut_set_fds *f, const struct prefix *members
 	if (!ret && bpf_map_update_elem(f->hdr, &zero, hdr, BPF_ANY))
 		ret = -errno;
 	if (ret)
-		fail(err, errlen, "cannot write the set's tables: %s", strerror(-ret));
+		ut_fail(ret, err, errlen, "cannot write the set's tables: %s", strerror(-ret));
 out:
 	free(hdr);
 	free(s4);
@@ -164,32 +155,55 @@ out:
 	return ret;
 }
 
-static int members_write(int fd, const struct prefix *p, size_t n, bool add)
-{
-	struct ut_set_member *keys = calloc(n ? n : 1, sizeof(*keys));
-	uint8_t *vals = malloc(n ? n : 1);
-	int ret = 0;
+/* The members map's side of a change: its keys and values, made before the
+ * tables switch, so that running out of memory cannot leave the tables
+ * changed and the members not. */
+struct member_batch {
+	struct ut_set_member *keys;
+	uint8_t *vals;
+	size_t n;
+};
 
-	if (!keys || !vals) {
-		free(keys);
-		free(vals);
-		return -ENOMEM;
+static int member_batch_make(const struct prefix *p, size_t n, struct member_batch *b, char *err,
+			     size_t errlen)
+{
+	b->keys = calloc(n ? n : 1, sizeof(*b->keys));
+	b->vals = malloc(n ? n : 1);
+	b->n = n;
+	if (!b->keys || !b->vals) {
+		free(b->keys);
+		free(b->vals);
+		memset(b, 0, sizeof(*b));
+		return ut_fail(-ENOMEM, err, errlen,
+			       "out of memory listing %zu members for the set's members map", n);
 	}
 	for (size_t i = 0; i < n; i++) {
-		member_key(&p[i], &keys[i]);
-		vals[i] = UT_SET_MEMBER;
+		member_key(&p[i], &b->keys[i]);
+		b->vals[i] = UT_SET_MEMBER;
 	}
-	for (size_t done = 0; done < n && !ret;) {
-		uint32_t count = (uint32_t)(n - done < BATCH ? n - done : BATCH);
-		int e = add ? bpf_map_update_batch(fd, &keys[done], &vals[done], &count, NULL)
-			    : bpf_map_delete_batch(fd, &keys[done], &count, NULL);
+	return 0;
+}
+
+static void member_batch_free(struct member_batch *b)
+{
+	free(b->keys);
+	free(b->vals);
+	memset(b, 0, sizeof(*b));
+}
+
+static int member_batch_apply(int fd, const struct member_batch *b, bool add, char *err,
+			      size_t errlen)
+{
+	for (size_t done = 0; done < b->n;) {
+		uint32_t count = (uint32_t)(b->n - done < BATCH ? b->n - done : BATCH);
+		int e = add ? bpf_map_update_batch(fd, &b->keys[done], &b->vals[done], &count, NULL)
+			    : bpf_map_delete_batch(fd, &b->keys[done], &count, NULL);
 		if (e)
-			ret = -errno;
+			return ut_fail(-errno, err, errlen, "cannot %s the set's members map: %s",
+				       add ? "add to" : "delete from", strerror(errno));
 		done += count;
 	}
-	free(keys);
-	free(vals);
-	return ret;
+	return 0;
 }
 
 int ut_set_members(const struct ut_set_fds *f, struct prefix **out, size_t *n)
@@ -220,8 +234,30 @@ int ut_set_members(const struct ut_set_fds *f, struct prefix **out, size_t *n)
 		*out = NULL;
 		return -errno;
 	}
-	qsort(*out, *n, sizeof(**out), prefix_qcmp);
+	if (*n)
+		qsort(*out, *n, sizeof(**out), prefix_qcmp);
 	return 0;
+}
+
+/* Make members[0..n) the set: tables, then the members map (old ones
+ * deleted, new ones added). */
+static int set_replace_from(const struct ut_set_fds *f, const struct prefix *old, size_t nold,
+			    const struct prefix *members, size_t n, char *err, size_t errlen)
+{
+	struct member_batch gone = {0}, added = {0};
+	int ret = member_batch_make(old, nold, &gone, err, errlen);
+
+	if (!ret)
+		ret = member_batch_make(members, n, &added, err, errlen);
+	if (!ret)
+		ret = write_tables(f, members, n, err, errlen);
+	if (!ret)
+		ret = member_batch_apply(f->members, &gone, false, err, errlen);
+	if (!ret)
+		ret = member_batch_apply(f->members, &added, true, err, errlen);
+	member_batch_free(&gone);
+	member_batch_free(&added);
+	return ret;
 }
 
 int ut_set_replace(const struct ut_set_fds *f, const struct prefix *members, size_t n, char *err,
@@ -229,18 +265,13 @@ int ut_set_replace(const struct ut_set_fds *f, const struct prefix *members, siz
 {
 	struct prefix *old = NULL;
 	size_t nold = 0;
-	int ret = write_tables(f, members, n, err, errlen);
+	int ret = ut_set_members(f, &old, &nold);
 
 	if (ret)
-		return ret;
-	ret = ut_set_members(f, &old, &nold);
-	if (!ret)
-		ret = members_write(f->members, old, nold, false);
-	if (!ret)
-		ret = members_write(f->members, members, n, true);
+		return ut_fail(ret, err, errlen, "cannot read the set's members: %s",
+			       strerror(-ret));
+	ret = set_replace_from(f, old, nold, members, n, err, errlen);
 	free(old);
-	if (ret)
-		fail(err, errlen, "cannot record the set's members: %s", strerror(-ret));
 	return ret;
 }
 
@@ -249,53 +280,76 @@ static const struct prefix *find(const struct prefix *sorted, size_t n, const st
 	return bsearch(p, sorted, n, sizeof(*sorted), prefix_qcmp);
 }
 
+/* The members after adding or deleting p[0..n) (malloc'ed); *bad is the
+ * index of a prefix that is already in (add) or not in (delete) cur. */
+static int next_members(const struct prefix *cur, size_t ncur, bool add, const struct prefix *p,
+			size_t n, struct prefix **next, size_t *nnext, size_t *bad, char *err,
+			size_t errlen)
+{
+	struct prefix *gone = NULL;
+
+	*next = NULL;
+	*nnext = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (add == (find(cur, ncur, &p[i]) != NULL)) {
+			*bad = i;
+			return ut_fail(add ? -EEXIST : -ENOENT, err, errlen, "%s",
+				       add ? "already a member" : "not a member");
+		}
+	}
+	*next = calloc(ncur + n + 1, sizeof(**next));
+	if (!add)
+		gone = calloc(n + 1, sizeof(*gone));
+	if (!*next || (!add && !gone)) {
+		free(*next);
+		*next = NULL;
+		free(gone);
+		return ut_fail(-ENOMEM, err, errlen,
+			       "out of memory listing the set's members (%zu and %zu changed)",
+			       ncur, n);
+	}
+	if (add) {
+		memcpy(*next, cur, ncur * sizeof(**next));
+		memcpy(*next + ncur, p, n * sizeof(**next));
+		*nnext = ncur + n;
+		return 0;
+	}
+	memcpy(gone, p, n * sizeof(*gone));
+	qsort(gone, n, sizeof(*gone), prefix_qcmp);
+	for (size_t i = 0; i < ncur; i++)
+		if (!find(gone, n, &cur[i]))
+			(*next)[(*nnext)++] = cur[i];
+	free(gone);
+	return 0;
+}
+
 int ut_set_change(const struct ut_set_fds *f, bool add, const struct prefix *p, size_t n,
 		  size_t *bad, char *err, size_t errlen)
 {
 	struct prefix *cur = NULL, *next = NULL;
+	struct member_batch batch = {0};
 	size_t ncur = 0, nnext = 0;
+	char undo_err[256];
 	int ret = ut_set_members(f, &cur, &ncur);
 
 	if (ret)
-		return fail(err, errlen, "cannot read the set's members: %s", strerror(-ret)), ret;
-	for (size_t i = 0; i < n; i++) {
-		bool member = find(cur, ncur, &p[i]) != NULL;
-		if (add == member) {
-			*bad = i;
-			ret = add ? -EEXIST : -ENOENT;
-			fail(err, errlen, add ? "already a member" : "not a member");
-			goto out;
-		}
-	}
-	next = malloc((ncur + n + 1) * sizeof(*next));
-	if (!next) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	if (add) {
-		memcpy(next, cur, ncur * sizeof(*next));
-		memcpy(next + ncur, p, n * sizeof(*next));
-		nnext = ncur + n;
-	} else {
-		struct prefix *gone = malloc((n + 1) * sizeof(*gone));
-		if (!gone) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		memcpy(gone, p, n * sizeof(*gone));
-		qsort(gone, n, sizeof(*gone), prefix_qcmp);
-		for (size_t i = 0; i < ncur; i++)
-			if (!find(gone, n, &cur[i]))
-				next[nnext++] = cur[i];
-		free(gone);
-	}
-	ret = write_tables(f, next, nnext, err, errlen);
+		return ut_fail(ret, err, errlen, "cannot read the set's members: %s",
+			       strerror(-ret));
+	ret = next_members(cur, ncur, add, p, n, &next, &nnext, bad, err, errlen);
+	if (!ret)
+		ret = member_batch_make(p, n, &batch, err, errlen);
+	if (!ret)
+		ret = write_tables(f, next, nnext, err, errlen);
 	if (ret)
 		goto out;
-	ret = members_write(f->members, p, n, add);
+	ret = member_batch_apply(f->members, &batch, add, err, errlen);
+	/* The tables changed already, and the batch may have been applied in
+	 * part: put the set back as it was, from the members the map holds
+	 * now (the error to report is the one that made us). */
 	if (ret)
-		fail(err, errlen, "cannot record the set's members: %s", strerror(-ret));
+		ut_set_replace(f, cur, ncur, undo_err, sizeof(undo_err));
 out:
+	member_batch_free(&batch);
 	free(cur);
 	free(next);
 	return ret;
@@ -308,10 +362,13 @@ int ut_seed_tables(struct bpf_object *policy, const struct objmeta *meta, char *
 	for (size_t i = 0; i < meta->nsets; i++) {
 		const struct objmeta_set *s = &meta->sets[i];
 		struct ut_set_fds f;
-		if (ut_set_fds_from_object(policy, (unsigned)i, &f))
-			return fail(err, errlen, "policy object has no maps for set '%s'", s->name);
-		if (ut_set_replace(&f, s->prefixes, s->nprefixes, why, sizeof(why)))
-			return fail(err, errlen, "cannot seed set '%s': %s", s->name, why);
+		int ret = ut_set_fds_from_object(policy, (unsigned)i, &f);
+		if (ret)
+			return ut_fail(ret, err, errlen, "policy object has no maps for set '%s'",
+				       s->name);
+		ret = ut_set_replace(&f, s->prefixes, s->nprefixes, why, sizeof(why));
+		if (ret)
+			return ut_fail(ret, err, errlen, "cannot seed set '%s': %s", s->name, why);
 	}
 	return 0;
 }

@@ -34,14 +34,15 @@ int ut_set_fds_caps(struct ut_set_fds *f);
 int ut_seed_tables(struct bpf_object *policy, const struct objmeta *meta, char *err, size_t errlen);
 
 /* Replace a set's members by members[0..n) (any order, no duplicates),
- * rebuilding its tables into the idle generation and switching to it. */
+ * rebuilding its tables into the idle generation and switching to it.
+ * Everything that can run out of memory happens before the switch. */
 int ut_set_replace(const struct ut_set_fds *f, const struct prefix *members, size_t n, char *err,
 		   size_t errlen);
 
 /* Add (add = true) or delete prefixes, all or nothing: adding a member or
  * deleting a non-member is an error (-EEXIST, -ENOENT; *bad is the index of
- * the offending prefix), a set that would not fit is -ENOSPC, and then the
- * set is unchanged. */
+ * the offending prefix), a set that would not fit is -ENOSPC, running out of
+ * memory -ENOMEM, and then the set is unchanged. err says why, always. */
 int ut_set_change(const struct ut_set_fds *f, bool add, const struct prefix *p, size_t n,
 		  size_t *bad, char *err, size_t errlen);
 

@@ -1,73 +1,31 @@
 /* untrack set IFACE NAME add|del|list [PREFIX...]: the named sets of the
- * running policy, edited in place. A set's maps are found by the set's index
- * in the pinned policy's metadata; seed_tables.c rebuilds its tables into
- * the generation no packet reads and switches over with one store, so a
- * change is all or nothing, for every packet from the next one on.
- *
- * A set that egress rules use is also an nftables set pair (PREFIXsIv4,
- * PREFIXsIv6, docs/egress.md): after the maps change, one nftables
- * transaction replaces its contents with the maps' new members, so one edit
- * changes both directions. If nftables refuses, the maps are put back and
- * the command fails. If the table (or the interface's part of it) is
- * missing, the maps keep the change, with a note: egress rules are not in
- * force then, and whatever rebuilds the table fills the sets from the maps.
- *
- * For tests, UNTRACK_FAIL_AFTER=set makes add and del fail after both
- * changes, so that the undo runs for real. */
+ * running policy, listed or edited in place. The command line is read and
+ * every prefix checked first (nothing changes on a typo); then the set is
+ * found by its index in the pinned policy's metadata (open_set), and listed
+ * or changed (set_edit.c). */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <bpf/bpf.h>
-
-#include "objfmt/addr.h"
 #include "commands.h"
-#include "nft.h"
-#include "objfmt/objmeta.h"
-#include "seed_tables.h"
-#include "state.h"
-#include "untrack_abi.h"
+#include "json_out.h"
+#include "objfmt/json_text.h"
+#include "sets.h"
 
 #define ERRLEN 1024
 
 enum set_op { SET_ADD, SET_DEL, SET_LIST };
 
-/* The prefix of the interface's objects in the live table; -ENOENT when the
- * table or the interface's jump is not there. */
-static int live_prefix(const char *ifname, char *prefix, size_t size, char *err, size_t errlen)
-{
-	struct nft_live live;
-	const struct nft_live_iface *li;
-	int ret = nft_live_read(&live, err, errlen);
-
-	if (ret)
-		return ret;
-	li = nft_live_find(&live, ifname);
-	if (li)
-		snprintf(prefix, size, "%s", li->prefix);
-	else
-		ret = -ENOENT;
-	nft_live_free(&live);
-	return ret;
-}
-
-/* Refill the nftables sets of set number index from its maps. */
-static int sync_nft(const char *policy_dir, const struct objmeta *meta, size_t index,
-		    const char *prefix, char *err, size_t errlen)
-{
-	struct ut_egress_sets sets;
-	int ret = ut_egress_sets_read(policy_dir, meta, (long)index, &sets, err, errlen);
-
-	if (ret)
-		return ret;
-	ret = nft_sets_apply(prefix, sets.sets, sets.n, err, errlen);
-	ut_egress_sets_free(&sets);
-	return ret;
-}
+struct set_args {
+	const char *ifname, *name;
+	enum set_op op;
+	bool json;
+	char **texts; /* the PREFIX operands */
+	size_t n;
+};
 
 static void usage(FILE *out)
 {
@@ -80,55 +38,18 @@ static void usage(FILE *out)
 	      out);
 }
 
-static int list_set(const struct ut_set_fds *f, const char *name, bool json)
-{
-	struct prefix *all = NULL;
-	char buf[PREFIX_STRLEN];
-	size_t n = 0;
-	int ret = ut_set_members(f, &all, &n);
-
-	if (ret) {
-		ut_error("cannot read set '%s': %s", name, strerror(-ret));
-		return ret;
-	}
-	if (json) {
-		printf("{\"set\": ");
-		ut_json_string(stdout, name);
-		printf(", \"prefixes\": [");
-	}
-	for (size_t i = 0; i < n; i++) {
-		prefix_format(&all[i], buf);
-		if (json)
-			printf("%s\"%s\"", i ? ", " : "", buf);
-		else
-			printf("%s\n", buf);
-	}
-	if (json)
-		printf("]}\n");
-	free(all);
-	return 0;
-}
-
-int cmd_set(int argc, char **argv)
+/* The command line; --help prints the usage and exits. 0, or -EINVAL after
+ * reporting a bad one. */
+static int parse_set(int argc, char **argv, struct set_args *a)
 {
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	struct prefix *prefixes = NULL, *old = NULL;
-	struct ut_where w;
-	struct ut_info info;
-	struct objmeta meta = {0};
-	const struct objmeta_set *set = NULL;
-	struct ut_set_fds fds = {.hdr = -1, .v4 = -1, .v6 = -1, .members = -1};
-	char err[ERRLEN], buf[PREFIX_STRLEN], policy_dir[PATH_MAX], prefix[UT_NFT_PREFIX_MAX] = "";
-	char *tmpl = NULL;
-	size_t index = 0, nprefixes = 0, bad = 0, nold = 0;
-	enum set_op op;
-	bool json = false, egress = false;
-	int c, ret, lock = -1, status = UT_EXIT_FAIL;
+	int c;
 
+	memset(a, 0, sizeof(*a));
 	optind = 1;
 	opterr = 0;
 	/* '+': stop at the first operand, so that PREFIX arguments are never
@@ -136,191 +57,221 @@ int cmd_set(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:hj", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
-			json = true;
+			a->json = true;
 			break;
 		case 'h':
 			usage(stdout);
-			return UT_EXIT_OK;
+			exit(UT_EXIT_OK);
 		default:
 			ut_error("unknown option '%s' for set", argv[optind - 1]);
-			return UT_EXIT_USAGE;
+			return -EINVAL;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	/* --json may also come last, after list. */
 	if (argc == 4 && strcmp(argv[2], "list") == 0 && strcmp(argv[3], "--json") == 0) {
-		json = true;
+		a->json = true;
 		argc = 3;
 	}
 	if (argc < 3) {
 		ut_error("set needs an interface, a set name and add, del or list");
 		usage(stderr);
-		return UT_EXIT_USAGE;
+		return -EINVAL;
 	}
 	if (strcmp(argv[2], "add") == 0) {
-		op = SET_ADD;
+		a->op = SET_ADD;
 	} else if (strcmp(argv[2], "del") == 0) {
-		op = SET_DEL;
+		a->op = SET_DEL;
 	} else if (strcmp(argv[2], "list") == 0) {
-		op = SET_LIST;
+		a->op = SET_LIST;
 	} else {
 		ut_error("set: '%s' is not add, del or list", argv[2]);
-		return UT_EXIT_USAGE;
+		return -EINVAL;
 	}
-	if (op == SET_LIST && argc != 3) {
+	if (a->op == SET_LIST && argc != 3) {
 		ut_error("set ... list takes no prefixes");
-		return UT_EXIT_USAGE;
+		return -EINVAL;
 	}
-	if (op != SET_LIST && argc == 3) {
+	if (a->op != SET_LIST && argc == 3) {
 		ut_error("set ... %s needs at least one prefix", argv[2]);
-		return UT_EXIT_USAGE;
+		return -EINVAL;
 	}
-	/* Every prefix is checked before anything changes. */
-	nprefixes = (size_t)argc - 3;
-	prefixes = calloc(nprefixes ? nprefixes : 1, sizeof(*prefixes));
-	if (!prefixes) {
-		ut_error("out of memory");
-		return UT_EXIT_FAIL;
+	a->ifname = argv[0];
+	a->name = argv[1];
+	a->texts = argv + 3;
+	a->n = (size_t)argc - 3;
+	return 0;
+}
+
+/* The prefixes of the command line (malloc'ed), each valid and given once.
+ * -EINVAL or -ENOMEM after reporting. */
+static int parse_prefixes(const struct set_args *a, struct prefix **out)
+{
+	struct prefix *p = calloc(a->n ? a->n : 1, sizeof(*p));
+	char buf[PREFIX_STRLEN];
+
+	*out = NULL;
+	if (!p) {
+		ut_error("out of memory reading %zu prefixes", a->n);
+		return -ENOMEM;
 	}
-	for (size_t i = 0; i < nprefixes; i++) {
-		const char *text = argv[3 + i];
-		switch (prefix_parse(text, &prefixes[i])) {
+	for (size_t i = 0; i < a->n; i++) {
+		const char *text = a->texts[i];
+		switch (prefix_parse(text, &p[i])) {
 		case ADDR_OK:
 			break;
 		case ADDR_HOST_BITS:
 			ut_error("'%s' has bits set past its length: did you mean %s?", text,
-				 prefix_format(&prefixes[i], buf));
-			goto cleanup;
+				 prefix_format(&p[i], buf));
+			goto bad;
 		case ADDR_BAD_LENGTH:
 			ut_error("'%s': the prefix length is not valid for its family", text);
-			goto cleanup;
+			goto bad;
 		default:
 			ut_error("'%s' is not an IPv4 or IPv6 address or prefix", text);
-			goto cleanup;
+			goto bad;
 		}
-	}
-
-	for (size_t i = 0; i < nprefixes; i++) {
 		for (size_t k = 0; k < i; k++) {
-			if (prefix_cmp(&prefixes[i], &prefixes[k]) == 0) {
-				ut_error("%s is given twice", prefix_format(&prefixes[i], buf));
-				goto cleanup;
+			if (prefix_cmp(&p[i], &p[k]) == 0) {
+				ut_error("%s is given twice", prefix_format(&p[i], buf));
+				goto bad;
 			}
 		}
 	}
+	*out = p;
+	return 0;
+bad:
+	free(p);
+	return -EINVAL;
+}
 
-	if (ut_where_init(&w, argv[0], err, sizeof(err))) {
-		ut_error("%s", err);
-		goto cleanup;
-	}
-	if (ut_need_privileges("set"))
-		goto cleanup;
-	lock = ut_lock(op != SET_LIST, err, sizeof(err));
-	if (lock < 0) {
-		ut_error("%s", err);
-		goto cleanup;
-	}
-	if (ut_state_load(&w, &info, &meta, err, sizeof(err))) {
-		ut_error("%s", err);
-		goto cleanup;
-	}
-	for (index = 0; index < meta.nsets; index++) {
-		if (strcmp(meta.sets[index].name, argv[1]) == 0) {
-			set = &meta.sets[index];
+/* The set named name of the policy attached at w, its maps open. */
+static int open_set(const struct ut_where *w, const char *name, struct set_target *t, char *err,
+		    size_t errlen)
+{
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	t->w = *w;
+	t->fds = (struct ut_set_fds){.hdr = -1, .v4 = -1, .v6 = -1, .members = -1};
+	ret = ut_state_load(&t->w, &t->info, &t->meta, err, errlen);
+	if (ret)
+		return ret;
+	for (t->index = 0; t->index < t->meta.nsets; t->index++)
+		if (strcmp(t->meta.sets[t->index].name, name) == 0)
 			break;
+	if (t->index == t->meta.nsets)
+		return ut_fail(-ENOENT, err, errlen, "the policy on %s has no set named '%s'%s",
+			       w->ifname, name, t->meta.nsets ? "" : " (it has no sets)");
+	t->set = &t->meta.sets[t->index];
+	if (ut_path(t->policy_dir, sizeof(t->policy_dir), t->w.pin_dir, UT_POLICY_DIR))
+		return ut_fail(-ENAMETOOLONG, err, errlen, "pin path too long: %s/%s", w->pin_dir,
+			       UT_POLICY_DIR);
+	ret = ut_set_open(t->policy_dir, t->index, &t->fds);
+	if (ret)
+		return ut_fail(ret, err, errlen, "cannot open the maps of set '%s' under %s: %s",
+			       t->set->name, t->w.pin_dir, strerror(-ret));
+	return 0;
+}
+
+static void close_set(struct set_target *t)
+{
+	ut_set_close(&t->fds);
+	objmeta_free(&t->meta);
+}
+
+static json_t *list_json(const char *name, const struct prefix *all, size_t n)
+{
+	json_t *prefixes = json_array();
+	char buf[PREFIX_STRLEN];
+
+	for (size_t i = 0; prefixes && i < n; i++) {
+		if (json_array_append_new(prefixes, json_string(prefix_format(&all[i], buf)))) {
+			json_decref(prefixes);
+			return NULL;
 		}
 	}
-	if (!set) {
-		ut_error("the policy on %s has no set named '%s'%s", w.ifname, argv[1],
-			 meta.nsets ? "" : " (it has no sets)");
-		goto cleanup;
-	}
-	if (ut_path(policy_dir, sizeof(policy_dir), w.pin_dir, UT_POLICY_DIR)) {
-		ut_error("pin path too long");
-		goto cleanup;
-	}
-	ret = ut_set_open(policy_dir, index, &fds);
+	return json_pack("{s:o, s:o}", "set", json_text(name), "prefixes", prefixes);
+}
+
+static int list_set(const struct set_target *t, bool json)
+{
+	struct prefix *all = NULL;
+	char buf[PREFIX_STRLEN], err[ERRLEN];
+	size_t n = 0;
+	int ret = ut_set_members(&t->fds, &all, &n);
+
 	if (ret) {
-		ut_error("cannot open the maps of set '%s' under %s: %s", set->name, w.pin_dir,
-			 strerror(-ret));
-		goto cleanup;
+		ut_error("cannot read set '%s': %s", t->set->name, strerror(-ret));
+		return ret;
 	}
-	if (op == SET_LIST) {
-		status = list_set(&fds, set->name, json) ? UT_EXIT_FAIL : UT_EXIT_OK;
-		goto cleanup;
-	}
-	/* Egress rules use the set: its nftables sets follow the maps. */
-	if (set->egress) {
-		if (ut_nft_read(&w, &tmpl, err, sizeof(err))) {
+	if (json) {
+		ret = ut_json_print(list_json(t->set->name, all, n), t->set->name, err,
+				    sizeof(err));
+		if (ret)
 			ut_error("%s", err);
-			goto cleanup;
-		}
-		egress = tmpl[0] != '\0';
+	} else {
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", prefix_format(&all[i], buf));
 	}
-	if (egress) {
-		ret = ut_set_members(&fds, &old, &nold);
-		if (ret) {
-			ut_error("cannot read set '%s': %s", set->name, strerror(-ret));
-			goto cleanup;
-		}
-	}
-	ret = ut_set_change(&fds, op == SET_ADD, prefixes, nprefixes, &bad, err, sizeof(err));
-	if (ret) {
-		prefix_format(&prefixes[bad < nprefixes ? bad : 0], buf);
-		if (ret == -EEXIST)
-			ut_error("%s is already in set '%s'; set left unchanged", buf, set->name);
-		else if (ret == -ENOENT)
-			ut_error("%s is not in set '%s'; set left unchanged", buf, set->name);
-		else if (ret == -ENOSPC)
-			ut_error("set '%s' would not fit its maps (%s); set left unchanged",
-				 set->name, err);
-		else
-			ut_error("cannot change set '%s': %s", set->name, err);
-		goto cleanup;
-	}
-	if (egress) {
-		ret = live_prefix(w.ifname, prefix, sizeof(prefix), err, sizeof(err));
-		if (ret == -ENOENT) {
-			ut_note("the nftables part of %s is missing (see 'untrack status'): the set changed for ingress; egress rules are not in force until 'untrack attach' puts the table back",
-				w.ifname);
-		} else {
-			if (!ret)
-				ret = sync_nft(policy_dir, &meta, index, prefix, err, sizeof(err));
-			if (!ret && getenv("UNTRACK_FAIL_AFTER") &&
-			    strcmp(getenv("UNTRACK_FAIL_AFTER"), "set") == 0) {
-				snprintf(err, sizeof(err),
-					 "failure injected after step 'set' (UNTRACK_FAIL_AFTER)");
-				ret = -EIO;
-			}
-			if (ret) {
-				char undo_err[ERRLEN];
-				/* Both directions as they were. */
-				ut_set_replace(&fds, old, nold, undo_err, sizeof(undo_err));
-				if (prefix[0])
-					sync_nft(policy_dir, &meta, index, prefix, undo_err,
-						 sizeof(undo_err));
-				ut_error(
-					"cannot change set '%s' in nftables: %s; set left unchanged",
-					set->name, err);
-				goto cleanup;
-			}
-		}
-	}
-	for (size_t i = 0; i < nprefixes && op == SET_ADD; i++) {
-		if (set->families && !(set->families & prefixes[i].family))
+	free(all);
+	return ret;
+}
+
+/* Rules compiled for one family do not see the other's members. */
+static void note_families(const struct objmeta_set *set, const struct prefix *p, size_t n)
+{
+	char buf[PREFIX_STRLEN];
+
+	for (size_t i = 0; i < n; i++) {
+		if (set->families && !(set->families & p[i].family))
 			ut_note("the rules using set '%s' were compiled for %s only: %s will not match until the policy is recompiled",
 				set->name, set->families == FAM_V4 ? "IPv4" : "IPv6",
-				prefix_format(&prefixes[i], buf));
+				prefix_format(&p[i], buf));
 	}
-	status = UT_EXIT_OK;
-cleanup:
+}
+
+int cmd_set(int argc, char **argv)
+{
+	struct prefix *prefixes = NULL;
+	struct set_target t;
+	struct set_args a;
+	struct ut_where w;
+	char err[ERRLEN];
+	int lock, ret;
+
+	if (parse_set(argc, argv, &a))
+		return UT_EXIT_USAGE;
+	if (parse_prefixes(&a, &prefixes))
+		return UT_EXIT_FAIL;
+	ret = ut_where_init(&w, a.ifname, err, sizeof(err));
+	if (ret) {
+		ut_error("%s", err);
+		free(prefixes);
+		return UT_EXIT_FAIL;
+	}
+	if (ut_need_privileges("set")) {
+		free(prefixes);
+		return UT_EXIT_FAIL;
+	}
+	lock = ut_lock(a.op != SET_LIST, err, sizeof(err));
+	if (lock < 0) {
+		ut_error("%s", err);
+		free(prefixes);
+		return UT_EXIT_FAIL;
+	}
+	ret = open_set(&w, a.name, &t, err, sizeof(err));
+	if (ret)
+		ut_error("%s", err);
+	else if (a.op == SET_LIST)
+		ret = list_set(&t, a.json);
+	else if ((ret = set_edit(&t, a.op == SET_ADD, prefixes, a.n, err, sizeof(err))))
+		ut_error("%s", err);
+	else if (a.op == SET_ADD)
+		note_families(t.set, prefixes, a.n);
+	close_set(&t);
+	close(lock);
 	free(prefixes);
-	free(old);
-	free(tmpl);
-	objmeta_free(&meta);
-	ut_set_close(&fds);
-	if (lock >= 0)
-		close(lock);
-	return status;
+	return ret ? UT_EXIT_FAIL : UT_EXIT_OK;
 }

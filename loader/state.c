@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 
 #include <bpf/bpf.h>
 
+#include "errors.h"
 #include "objfmt/nft_template.h"
 #include "nft.h"
 #include "objfmt/objmeta.h"
@@ -30,17 +30,6 @@
 #define NFT_FILE    "policy.nft"
 #define LOCK_FILE   UT_RUN_ROOT "/lock"
 #define INFO_FORMAT 1
-
-__attribute__((format(printf, 4, 5))) static int fail(int ret, char *err, size_t errlen,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
 
 const char *ut_xdp_mode_name(enum ut_xdp_mode mode)
 {
@@ -109,12 +98,12 @@ int ut_where_init(struct ut_where *w, const char *ifname, char *err, size_t errl
 {
 	memset(w, 0, sizeof(*w));
 	if (!ut_ifname_valid(ifname))
-		return fail(-EINVAL, err, errlen, "'%s' is not a valid interface name", ifname);
+		return ut_fail(-EINVAL, err, errlen, "'%s' is not a valid interface name", ifname);
 	snprintf(w->ifname, sizeof(w->ifname), "%s", ifname);
 	w->netns = netns_inode("/proc/self/ns/net");
 	if (!w->netns)
-		return fail(-errno, err, errlen, "cannot identify the network namespace: %s",
-			    strerror(errno));
+		return ut_fail(-errno, err, errlen, "cannot identify the network namespace: %s",
+			       strerror(errno));
 	if (!netns_is_host(w->netns))
 		snprintf(w->ns_dir, sizeof(w->ns_dir), "netns:%llu", w->netns);
 	/* bpffs refuses '.' in names (VLAN devices have one): it becomes ':',
@@ -128,7 +117,7 @@ int ut_where_init(struct ut_where *w, const char *ifname, char *err, size_t errl
 	}
 	if (ut_path(w->pin_dir, sizeof(w->pin_dir), UT_PIN_ROOT, w->key) ||
 	    ut_path(w->run_dir, sizeof(w->run_dir), UT_RUN_ROOT, w->key))
-		return fail(-ENAMETOOLONG, err, errlen, "state path too long");
+		return ut_fail(-ENAMETOOLONG, err, errlen, "state path too long");
 	return 0;
 }
 
@@ -164,7 +153,7 @@ int ut_state_list(char (**names)[IF_NAMESIZE], size_t *n, char *err, size_t errl
 	if (!dp) {
 		if (errno == ENOENT)
 			return 0;
-		return fail(-errno, err, errlen, "cannot read %s: %s", dir, strerror(errno));
+		return ut_fail(-errno, err, errlen, "cannot read %s: %s", dir, strerror(errno));
 	}
 	while ((d = readdir(dp))) {
 		char name[IF_NAMESIZE];
@@ -185,7 +174,7 @@ int ut_state_list(char (**names)[IF_NAMESIZE], size_t *n, char *err, size_t errl
 			size_t ncap = cap ? cap * 2 : 8;
 			char(*grown)[IF_NAMESIZE] = realloc(out, ncap * sizeof(*out));
 			if (!grown) {
-				ret = fail(-ENOMEM, err, errlen, "out of memory");
+				ret = ut_fail(-ENOMEM, err, errlen, "out of memory");
 				goto cleanup;
 			}
 			out = grown;
@@ -211,16 +200,16 @@ static int write_file(const char *dir, const char *name, const char *data, size_
 	int fd = -1, ret = 0;
 
 	if (ut_path(path, sizeof(path), dir, name))
-		return fail(-ENAMETOOLONG, err, errlen, "state path too long");
+		return ut_fail(-ENAMETOOLONG, err, errlen, "state path too long");
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	ret = ut_mkdirs(dir);
 	if (ret) {
-		fail(ret, err, errlen, "cannot create %s: %s", dir, strerror(-ret));
+		ut_fail(ret, err, errlen, "cannot create %s: %s", dir, strerror(-ret));
 		goto cleanup;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		ret = fail(-errno, err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		ret = ut_fail(-errno, err, errlen, "cannot write %s: %s", tmp, strerror(errno));
 		goto cleanup;
 	}
 	for (size_t off = 0; off < len;) {
@@ -228,20 +217,20 @@ static int write_file(const char *dir, const char *name, const char *data, size_
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			ret = fail(-errno, err, errlen, "cannot write %s: %s", tmp,
-				   strerror(errno));
+			ret = ut_fail(-errno, err, errlen, "cannot write %s: %s", tmp,
+				      strerror(errno));
 			goto cleanup;
 		}
 		off += (size_t)w;
 	}
 	if (close(fd)) {
 		fd = -1;
-		ret = fail(-errno, err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		ret = ut_fail(-errno, err, errlen, "cannot write %s: %s", tmp, strerror(errno));
 		goto cleanup;
 	}
 	fd = -1;
 	if (rename(tmp, path))
-		ret = fail(-errno, err, errlen, "cannot rename %s: %s", tmp, strerror(errno));
+		ret = ut_fail(-errno, err, errlen, "cannot rename %s: %s", tmp, strerror(errno));
 cleanup:
 	if (fd >= 0)
 		close(fd);
@@ -260,17 +249,17 @@ static int read_file(const char *dir, const char *name, char **text, size_t *len
 
 	*text = NULL;
 	if (ut_path(path, sizeof(path), dir, name))
-		return fail(-ENAMETOOLONG, err, errlen, "state path too long");
+		return ut_fail(-ENAMETOOLONG, err, errlen, "state path too long");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(-errno, err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return ut_fail(-errno, err, errlen, "cannot read %s: %s", path, strerror(errno));
 	for (;;) {
 		ssize_t r;
 		if (size + 4096 + 1 > cap) {
 			size_t ncap = cap ? cap * 2 : 8192;
 			char *grown = realloc(buf, ncap);
 			if (!grown) {
-				ret = fail(-ENOMEM, err, errlen, "out of memory");
+				ret = ut_fail(-ENOMEM, err, errlen, "out of memory");
 				goto cleanup;
 			}
 			buf = grown;
@@ -280,8 +269,8 @@ static int read_file(const char *dir, const char *name, char **text, size_t *len
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			ret = fail(-errno, err, errlen, "cannot read %s: %s", path,
-				   strerror(errno));
+			ret = ut_fail(-errno, err, errlen, "cannot read %s: %s", path,
+				      strerror(errno));
 			goto cleanup;
 		}
 		if (r == 0)
@@ -315,7 +304,7 @@ int ut_info_write(const struct ut_where *w, const struct ut_info *info, char *er
 	int ret;
 
 	if (!f)
-		return fail(-ENOMEM, err, errlen, "out of memory");
+		return ut_fail(-ENOMEM, err, errlen, "out of memory");
 	/* One "key value" per line. */
 	fprintf(f,
 		"untrack-state %d\nifname %s\nifindex %d\nnetns %llu\nmode %s\n"
@@ -327,7 +316,7 @@ int ut_info_write(const struct ut_where *w, const struct ut_info *info, char *er
 	fprintf(f, "attached %lld\nreplaced %lld\ngeneration %lu\n", info->attached, info->replaced,
 		info->generation);
 	if (fclose(f))
-		return fail(-ENOMEM, err, errlen, "out of memory");
+		return ut_fail(-ENOMEM, err, errlen, "out of memory");
 	ret = write_file(w->run_dir, INFO_FILE, text, len, err, errlen);
 	free(text);
 	return ret;
@@ -391,15 +380,15 @@ int ut_info_read(const struct ut_where *w, struct ut_info *info, char *err, size
 		else if (strcmp(line, "generation") == 0)
 			info->generation = strtoul(v, NULL, 10);
 		if (bad) {
-			ret = fail(-EINVAL, err, errlen, "%s/%s: bad value for %s: '%s'",
-				   w->run_dir, INFO_FILE, line, v);
+			ret = ut_fail(-EINVAL, err, errlen, "%s/%s: bad value for %s: '%s'",
+				      w->run_dir, INFO_FILE, line, v);
 			goto cleanup;
 		}
 	}
 	if (format != INFO_FORMAT)
-		ret = fail(-EINVAL, err, errlen,
-			   "%s/%s was written by another untrack version (format %d, want %d)",
-			   w->run_dir, INFO_FILE, format, INFO_FORMAT);
+		ret = ut_fail(-EINVAL, err, errlen,
+			      "%s/%s was written by another untrack version (format %d, want %d)",
+			      w->run_dir, INFO_FILE, format, INFO_FORMAT);
 cleanup:
 	free(text);
 	return ret;
@@ -428,13 +417,13 @@ int ut_nft_read(const struct ut_where *w, char **text, char *err, size_t errlen)
 	/* State recorded before policies had egress rules. */
 	if (ret == -ENOENT) {
 		*text = strdup("");
-		ret = *text ? 0 : fail(-ENOMEM, err, errlen, "out of memory");
+		ret = *text ? 0 : ut_fail(-ENOMEM, err, errlen, "out of memory");
 	}
 	if (!ret && strlen(*text) != len) {
 		free(*text);
 		*text = NULL;
-		ret = fail(-EINVAL, err, errlen, "%s/%s is damaged (a NUL byte)", w->run_dir,
-			   NFT_FILE);
+		ret = ut_fail(-EINVAL, err, errlen, "%s/%s is damaged (a NUL byte)", w->run_dir,
+			      NFT_FILE);
 	}
 	return ret;
 }
@@ -506,7 +495,7 @@ int ut_egress_sets_read(const char *policy_dir, const struct objmeta *meta, long
 	memset(out, 0, sizeof(*out));
 	out->sets = calloc(meta->nsets ? meta->nsets : 1, sizeof(*out->sets));
 	if (!out->sets)
-		return fail(-ENOMEM, err, errlen, "out of memory");
+		return ut_fail(-ENOMEM, err, errlen, "out of memory");
 	for (size_t i = 0; i < meta->nsets; i++) {
 		const struct objmeta_set *s = &meta->sets[i];
 		struct nft_set_elems *e = &out->sets[out->n];
@@ -516,14 +505,15 @@ int ut_egress_sets_read(const char *policy_dir, const struct objmeta *meta, long
 			continue;
 		ret = ut_set_open(policy_dir, i, &fds);
 		if (ret) {
-			fail(ret, err, errlen, "cannot open the maps of set '%s' under %s: %s",
-			     s->name, policy_dir, strerror(-ret));
+			ut_fail(ret, err, errlen, "cannot open the maps of set '%s' under %s: %s",
+				s->name, policy_dir, strerror(-ret));
 			goto cleanup;
 		}
 		ret = ut_set_members(&fds, &members, &n);
 		ut_set_close(&fds);
 		if (ret) {
-			fail(ret, err, errlen, "cannot read set '%s': %s", s->name, strerror(-ret));
+			ut_fail(ret, err, errlen, "cannot read set '%s': %s", s->name,
+				strerror(-ret));
 			goto cleanup;
 		}
 		e->index = (unsigned)i;
@@ -533,7 +523,7 @@ int ut_egress_sets_read(const char *policy_dir, const struct objmeta *meta, long
 		free(members);
 		members = NULL;
 		if (!e->v4 || !e->v6) {
-			ret = fail(-ENOMEM, err, errlen, "out of memory");
+			ret = ut_fail(-ENOMEM, err, errlen, "out of memory");
 			goto cleanup;
 		}
 	}
@@ -563,13 +553,13 @@ int ut_state_load(const struct ut_where *w, struct ut_info *info, struct objmeta
 
 	memset(meta, 0, sizeof(*meta));
 	if (!ut_where_attached(w))
-		return fail(-ENOENT, err, errlen, "untrack is not attached to %s", w->ifname);
+		return ut_fail(-ENOENT, err, errlen, "untrack is not attached to %s", w->ifname);
 	ret = ut_info_read(w, info, err, errlen);
 	if (!ret)
 		ret = ut_meta_read(w, &text, &len, err, errlen);
 	if (!ret && objmeta_parse(text, len, meta, why, sizeof(why)))
-		ret = fail(-EINVAL, err, errlen, "%s/%s is damaged: %s", w->run_dir, META_FILE,
-			   why);
+		ret = ut_fail(-EINVAL, err, errlen, "%s/%s is damaged: %s", w->run_dir, META_FILE,
+			      why);
 	free(text);
 	return ret;
 }
@@ -588,16 +578,18 @@ int ut_lock(bool exclusive, char *err, size_t errlen)
 
 	ret = ut_mkdirs(UT_RUN_ROOT);
 	if (ret)
-		return fail(ret, err, errlen, "cannot create %s: %s", UT_RUN_ROOT, strerror(-ret));
+		return ut_fail(ret, err, errlen, "cannot create %s: %s", UT_RUN_ROOT,
+			       strerror(-ret));
 	fd = open(LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return fail(-errno, err, errlen, "cannot open %s: %s", LOCK_FILE, strerror(errno));
+		return ut_fail(-errno, err, errlen, "cannot open %s: %s", LOCK_FILE,
+			       strerror(errno));
 	while (flock(fd, exclusive ? LOCK_EX : LOCK_SH)) {
 		if (errno == EINTR)
 			continue;
 		ret = -errno;
 		close(fd);
-		return fail(ret, err, errlen, "cannot lock %s: %s", LOCK_FILE, strerror(-ret));
+		return ut_fail(ret, err, errlen, "cannot lock %s: %s", LOCK_FILE, strerror(-ret));
 	}
 	return fd;
 }
@@ -612,11 +604,11 @@ int ut_bpffs_ensure(bool *mounted, char *err, size_t errlen)
 		return 0;
 	ret = ut_mkdirs(UT_BPFFS_ROOT);
 	if (ret)
-		return fail(ret, err, errlen, "cannot create %s: %s", UT_BPFFS_ROOT,
-			    strerror(-ret));
+		return ut_fail(ret, err, errlen, "cannot create %s: %s", UT_BPFFS_ROOT,
+			       strerror(-ret));
 	if (mount("bpf", UT_BPFFS_ROOT, "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700"))
-		return fail(-errno, err, errlen, "no bpffs on %s and cannot mount one: %s",
-			    UT_BPFFS_ROOT, strerror(errno));
+		return ut_fail(-errno, err, errlen, "no bpffs on %s and cannot mount one: %s",
+			       UT_BPFFS_ROOT, strerror(errno));
 	*mounted = true;
 	return 0;
 }

@@ -45,12 +45,14 @@ $(KT_DIR)/%.bpf.o: tests/kernel/bpf/%.bpf.c
 	$(call msg,BPF,$<)
 	$(Q)$(CLANG) $(RT_BPF_CFLAGS) -MMD -MP -c $< -o $@
 
-# The reference parser and frame builder come from the compiler library.
-$(KT_BIN): $(KT_SRCS) $(wildcard tests/kernel/*.h) runtime-bpf/untrack_abi.h $(COMPILER_LIBS)
+# The reference parser and frame builder come from the compiler library; the
+# objects are loaded by the loader's own code (build/libloader.a).
+$(KT_BIN): $(KT_SRCS) $(wildcard tests/kernel/*.h) runtime-bpf/untrack_abi.h $(LIBLOADER) \
+		$(COMPILER_LIBS)
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/kernel $(CFLAGS_ALL) -o $@ $(KT_SRCS) \
-		$(COMPILER_LIBS) $(COMPILER_LDLIBS) -lbpf
+	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/kernel -Iloader $(CFLAGS_ALL) -o $@ $(KT_SRCS) \
+		$(LIBLOADER) $(COMPILER_LIBS) $(COMPILER_LDLIBS) $(LOADER_LIBS)
 
 kernel-test: $(RUNTIME_OBJS) $(KT_BPF) $(KT_BIN)
 	$(Q)bash tests/kernel/check_tailcalls.sh $(RUNTIME_OBJS) $(KT_DIR)/probe_policy.bpf.o

@@ -14,6 +14,7 @@ PACKAGES=(
 	clang llvm            # clang -target bpf for the runtime; llvm-objdump, llvm-strip
 	libbpf-dev libelf-dev zlib1g-dev linux-libc-dev
 	libpcap-dev libnftables-dev
+	libjansson-dev        # JSON output (objfmt/json_text.c, the loader's --json)
 	# tests and lint
 	libcmocka-dev
 	libclang-rt-14-dev    # libFuzzer and the sanitizer runtimes for clang

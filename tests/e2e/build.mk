@@ -22,11 +22,12 @@ $(E2E_DIR)/uttraffic: tests/e2e/uttraffic.c
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $<
 
 # The nftables ruleset text, checked without touching the kernel.
-$(E2E_DIR)/test_nft: tests/e2e/test_nft.c loader/nft.c loader/nft.h
+TEST_NFT_SRCS := tests/e2e/test_nft.c loader/nft.c loader/nft_live.c loader/errors.c
+$(E2E_DIR)/test_nft: $(TEST_NFT_SRCS) loader/nft.h loader/errors.h $(LIBOBJFMT)
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CPPFLAGS_ALL) -Iloader $(CFLAGS_ALL) -o $@ tests/e2e/test_nft.c loader/nft.c \
-		-lnftables
+	$(Q)$(CC) $(CPPFLAGS_ALL) -Iloader $(CFLAGS_ALL) -o $@ $(TEST_NFT_SRCS) $(LIBOBJFMT) \
+		-lnftables -ljansson
 
 # Someone else's XDP program, for the tests that untrack must not replace it.
 $(E2E_DIR)/%.bpf.o: tests/e2e/%.bpf.c

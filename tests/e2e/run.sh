@@ -421,6 +421,26 @@ read_counters
 want "$((${C[$n.u]} - u0))" = "$s" "allowed packets arrive untracked again"
 end
 
+begin "JSON output is UTF-8: text kept as it is, a byte that is not UTF-8 as U+FFFD"
+# A policy object in a directory named in UTF-8, itself named with a Latin-1
+# byte: status and stats show the path as the characters it has, and the
+# byte as the replacement character, never as escaped Latin-1.
+udir="$W/caf$(printf '\xc3\xa9')"
+mkdir -p "$udir"
+uobj="$(realpath "$udir")/p$(printf '\xe9').o"
+cp "$E2E" "$uobj"
+run_ut replace "$RIF" "$uobj"
+want_rc "$RC" 0 "replace with the UTF-8 path"
+want_path="$(realpath "$udir")/p$(printf '\xef\xbf\xbd').o"
+run_ut status "$RIF" --json
+want "$(jq -r .policy <<<"$OUT")" = "$want_path" "status --json: the policy's path"
+want_match "$OUT" "caf$(printf '\xc3\xa9')/p" "status --json: UTF-8 written as it is"
+run_ut stats "$RIF" --json
+want "$(jq -r .policy <<<"$OUT")" = "$want_path" "stats --json: the policy's path"
+run_ut replace "$RIF" "$E2E"
+want_rc "$RC" 0 "replace back"
+end
+
 # ================================================================ failures
 
 begin "rollback: a failure after each step of attach leaves the interface as found"

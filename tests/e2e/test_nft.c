@@ -1,5 +1,6 @@
 /* The nftables transaction untrack commits, checked as text: no kernel, no
  * privileges. Each case is the interfaces attached and the exact text. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,23 +62,64 @@ static void check_text(const char *name, int ret, const char *err, char *got, co
 	free(got);
 }
 
-/* The live table as nft prints it: jumps by interface, counters by rule. */
+/* The live table as nft -j prints it: jumps by interface, counters by rule;
+ * other rules and counters are not untrack's. */
+#define META "{\"metainfo\": {\"version\": \"1.0.6\", \"json_schema_version\": 1}}"
+#define JUMP(name, target)                                                                         \
+	"{\"rule\": {\"family\": \"inet\", \"table\": \"untrack\", \"chain\": \"output\", "        \
+	"\"handle\": 3, \"expr\": [{\"match\": {\"op\": \"==\", \"left\": {\"meta\": {\"key\": "   \
+	"\"oifname\"}}, \"right\": \"" name "\"}}, {\"jump\": {\"target\": \"" target "\"}}]}}"
+#define COUNTER(name, packets, bytes)                                                              \
+	"{\"counter\": {\"family\": \"inet\", \"name\": \"" name "\", \"table\": \"untrack\", "    \
+	"\"handle\": 6, \"packets\": " packets ", \"bytes\": " bytes "}}"
+
+#define CHAIN                                                                                      \
+	"{\"chain\": {\"family\": \"inet\", \"table\": \"untrack\", \"name\": \"output\", "        \
+	"\"handle\": 2, \"type\": \"filter\", \"hook\": \"output\", \"prio\": -300, "              \
+	"\"policy\": \"accept\"}}"
+#define OTHER_RULE                                                                                 \
+	"{\"rule\": {\"family\": \"inet\", \"table\": \"untrack\", \"chain\": \"output\", "        \
+	"\"handle\": 9, \"expr\": [{\"accept\": null}]}}"
+
+/* {"nftables": [items...]} (malloc'ed). */
+static char *listing(const char *const *items, size_t n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		abort();
+	fputs("{\"nftables\": [", f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? ", " : "", items[i]);
+	fputs("]}\n", f);
+	if (fclose(f))
+		abort();
+	return buf;
+}
+
 static void check_live(void)
 {
-	static const char chain[] = "table inet untrack {\n"
-				    "\tchain output {\n"
-				    "\t\ttype filter hook output priority raw; policy accept;\n"
-				    "\t\toifname \"eth.0\" jump i0_egress\n"
-				    "\t\toifname \"veth1\" jump i1_egress\n"
-				    "\t}\n"
-				    "}\n";
-	static const char counters[] = "table inet untrack {\n"
-				       "\tcounter i1_r12 {\n\t\tpackets 7 bytes 700\n\t}\n"
-				       "\tcounter i0_r3 {\n\t\tpackets 5 bytes 420\n\t}\n"
-				       "\tcounter i1_r2 {\n\t\tpackets 0 bytes 0\n\t}\n"
-				       "\tcounter other {\n\t\tpackets 9 bytes 9\n\t}\n"
-				       "\tcounter i0_log {\n\t\tpackets 9 bytes 9\n\t}\n"
-				       "}\n";
+	static const char *const chain_items[] = {
+		META,
+		CHAIN,
+		JUMP("eth.0", "i0_egress"),
+		JUMP("veth1", "i1_egress"),
+		JUMP("veth2", "i2_ingress"),
+		OTHER_RULE,
+	};
+	static const char *const counter_items[] = {
+		META,
+		COUNTER("i1_r12", "7", "700"),
+		COUNTER("i0_r3", "5", "420"),
+		COUNTER("i1_r2", "0", "0"),
+		COUNTER("other", "9", "9"),
+		COUNTER("i0_log", "9", "9"),
+	};
+	static const char broken[] = "table inet untrack {\n}\n";
+	char *chain = listing(chain_items, sizeof(chain_items) / sizeof(chain_items[0]));
+	char *counters = listing(counter_items, sizeof(counter_items) / sizeof(counter_items[0]));
 	struct nft_live live = {0};
 	const struct nft_live_iface *a, *b;
 	const struct nft_counter *c;
@@ -104,6 +146,19 @@ static void check_live(void)
 		       ret, err);
 	}
 	nft_live_free(&live);
+	err[0] = '\0';
+	ret = nft_live_parse(broken, counters, &live, err, sizeof(err));
+	if (ret == -EINVAL && strstr(err, "JSON")) {
+		passed++;
+		printf("ok   a listing that is not JSON is an error that says so\n");
+	} else {
+		failed++;
+		printf("FAIL a listing that is not JSON is an error that says so (%d: %s)\n", ret,
+		       err);
+	}
+	nft_live_free(&live);
+	free(chain);
+	free(counters);
 }
 
 int main(void)

@@ -1,7 +1,6 @@
 #include "rt.h"
 
 #include <errno.h>
-#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,10 +8,6 @@
 
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
-
-/* The maps every object defines identically (untrack_abi.h). */
-static const char *const shared_maps[] = {"ut_state", "ut_jmp", "ut_rt_stats", "ut_events",
-					  "ut_log_rl"};
 
 static int prog_fd(struct bpf_object *obj, const char *name)
 {
@@ -25,32 +20,6 @@ static int prog_fd(struct bpf_object *obj, const char *name)
 	return bpf_program__fd(p);
 }
 
-static int map_fd(struct bpf_object *obj, const char *name)
-{
-	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
-
-	if (!m) {
-		fprintf(stderr, "Error: no map %s in %s\n", name, bpf_object__name(obj));
-		return -ENOENT;
-	}
-	return bpf_map__fd(m);
-}
-
-int rt_object_abi_version(struct bpf_object *obj, uint32_t *version)
-{
-	struct bpf_map *m = bpf_object__find_map_by_name(obj, UT_ABI_SECTION);
-	const void *init;
-	size_t size = 0;
-
-	if (!m)
-		return -ENOENT;
-	init = bpf_map__initial_value(m, &size);
-	if (!init || size < sizeof(*version))
-		return -EINVAL;
-	memcpy(version, init, sizeof(*version));
-	return 0;
-}
-
 int rt_set_slot(struct rt *rt, uint32_t slot, int fd)
 {
 	if (fd < 0)
@@ -58,30 +27,33 @@ int rt_set_slot(struct rt *rt, uint32_t slot, int fd)
 	return bpf_map_update_elem(rt->jmp_fd, &slot, &fd, BPF_ANY) ? -errno : 0;
 }
 
-static int open_object(const char *path, struct bpf_object **out)
+/* The runtime, and the probe loaded against it as the loader loads a
+ * policy (it has no metadata, so the steps rather than
+ * pipeline_policy_load()). */
+static int load(struct rt *rt, const char *runtime_path, const char *policy_path)
 {
-	struct bpf_object *obj = bpf_object__open_file(path, NULL);
-	uint32_t version = 0;
-	int err;
+	struct pipeline *pl = &rt->pl;
+	char err[1024];
+	int ret = pipeline_runtime_load_file(pl, runtime_path, NULL, err, sizeof(err));
 
-	if (!obj) {
-		err = -errno;
-		fprintf(stderr, "Error: cannot open %s: %s\n", path, strerror(-err));
-		return err;
+	if (!ret)
+		ret = pipeline_object_open(policy_path, &pl->policy, err, sizeof(err));
+	if (!ret)
+		ret = pipeline_share_maps(pl, pl->policy, policy_path, err, sizeof(err));
+	if (!ret) {
+		ret = bpf_object__load(pl->policy);
+		if (ret)
+			snprintf(err, sizeof(err), "cannot load %s: %s", policy_path,
+				 strerror(-ret));
 	}
-	err = rt_object_abi_version(obj, &version);
-	if (err || version != UT_ABI_VERSION) {
-		fprintf(stderr, "Error: %s: ABI version %u, want %u\n", path, version,
-			UT_ABI_VERSION);
-		bpf_object__close(obj);
-		return err ? err : -EINVAL;
-	}
-	*out = obj;
-	return 0;
+	if (ret)
+		fprintf(stderr, "Error: %s\n", err);
+	return ret;
 }
 
 int rt_open(struct rt *rt, const char *runtime_path, const char *policy_path)
 {
+	struct bpf_map *stats;
 	int err;
 
 	memset(rt, 0, sizeof(*rt));
@@ -92,54 +64,24 @@ int rt_open(struct rt *rt, const char *runtime_path, const char *policy_path)
 	rt->pcpu_buf = calloc((size_t)rt->ncpus, 64);
 	if (!rt->pcpu_buf)
 		return -ENOMEM;
-
-	err = open_object(runtime_path, &rt->runtime);
+	err = load(rt, runtime_path, policy_path);
 	if (err)
 		goto fail;
-	err = bpf_object__load(rt->runtime);
-	if (err) {
-		fprintf(stderr, "Error: cannot load %s: %s\n", runtime_path, strerror(-err));
-		goto fail;
-	}
-	err = open_object(policy_path, &rt->policy);
-	if (err)
-		goto fail;
-	/* The loader's one trick: the policy object's copies of the shared
-	 * maps become the runtime's maps before it is loaded. */
-	for (size_t i = 0; i < sizeof(shared_maps) / sizeof(shared_maps[0]); i++) {
-		struct bpf_map *m = bpf_object__find_map_by_name(rt->policy, shared_maps[i]);
-		int fd = map_fd(rt->runtime, shared_maps[i]);
-
-		if (!m || fd < 0) {
-			err = -ENOENT;
-			fprintf(stderr, "Error: shared map %s missing\n", shared_maps[i]);
-			goto fail;
-		}
-		err = bpf_map__reuse_fd(m, fd);
-		if (err)
-			goto fail;
-	}
-	err = bpf_object__load(rt->policy);
-	if (err) {
-		fprintf(stderr, "Error: cannot load %s: %s\n", policy_path, strerror(-err));
-		goto fail;
-	}
-
-	rt->main_fd = prog_fd(rt->runtime, "untrack_main");
-	rt->accept_fd = prog_fd(rt->runtime, "untrack_accept");
-	rt->drop_fd = prog_fd(rt->runtime, "untrack_drop");
-	rt->tc_fd = prog_fd(rt->runtime, "untrack_tc_ingress");
-	rt->policy_fd = prog_fd(rt->policy, "probe_policy");
-	rt->stub_fd = prog_fd(rt->policy, "stub_policy");
-	rt->baseline_fd = prog_fd(rt->policy, "baseline_pass");
-	rt->state_fd = map_fd(rt->runtime, "ut_state");
-	rt->jmp_fd = map_fd(rt->runtime, "ut_jmp");
-	rt->stats_fd = map_fd(rt->runtime, "ut_rt_stats");
-	rt->events_fd = map_fd(rt->runtime, "ut_events");
-	rt->rule_stats_fd = map_fd(rt->policy, UT_RULE_STATS_MAP);
-	if (rt->main_fd < 0 || rt->accept_fd < 0 || rt->drop_fd < 0 || rt->tc_fd < 0 ||
-	    rt->policy_fd < 0 || rt->stub_fd < 0 || rt->baseline_fd < 0 || rt->state_fd < 0 ||
-	    rt->jmp_fd < 0 || rt->stats_fd < 0 || rt->events_fd < 0 || rt->rule_stats_fd < 0) {
+	rt->main_fd = rt->pl.main_fd;
+	rt->accept_fd = rt->pl.accept_fd;
+	rt->drop_fd = rt->pl.drop_fd;
+	rt->tc_fd = rt->pl.tc_fd;
+	rt->state_fd = rt->pl.state_fd;
+	rt->jmp_fd = rt->pl.jmp_fd;
+	rt->stats_fd = rt->pl.rt_stats_fd;
+	rt->events_fd = rt->pl.events_fd;
+	rt->policy_fd = prog_fd(rt->pl.policy, "probe_policy");
+	rt->stub_fd = prog_fd(rt->pl.policy, "stub_policy");
+	rt->baseline_fd = prog_fd(rt->pl.policy, "baseline_pass");
+	stats = bpf_object__find_map_by_name(rt->pl.policy, UT_RULE_STATS_MAP);
+	rt->rule_stats_fd = stats ? bpf_map__fd(stats) : -ENOENT;
+	if (rt->policy_fd < 0 || rt->stub_fd < 0 || rt->baseline_fd < 0 || rt->rule_stats_fd < 0) {
+		fprintf(stderr, "Error: %s is not a complete probe policy\n", policy_path);
 		err = -ENOENT;
 		goto fail;
 	}
@@ -161,23 +103,17 @@ fail:
 
 void rt_close(struct rt *rt)
 {
-	bpf_object__close(rt->policy);
-	bpf_object__close(rt->runtime);
+	pipeline_close(&rt->pl);
 	free(rt->pcpu_buf);
 	memset(rt, 0, sizeof(*rt));
 }
 
 int rt_pin_cpu(struct rt *rt)
 {
-	cpu_set_t set;
-	int cpu = sched_getcpu();
+	int cpu = pipeline_pin_cpu();
 
 	if (cpu < 0)
-		return -errno;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		return -errno;
+		return cpu;
 	rt->cpu = cpu;
 	return 0;
 }

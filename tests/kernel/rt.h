@@ -1,6 +1,7 @@
-/* Loading the runtime object and a policy object the way the loader does
- * (shared maps wired with bpf_map__reuse_fd, ut_jmp filled), and running the
- * chain with BPF_PROG_TEST_RUN on one pinned CPU. */
+/* Loading the runtime object and a probe policy through the loader's own
+ * object loading (loader/objload.h: the ABI check, the shared maps made the
+ * runtime's), filling ut_jmp, and running the chain with BPF_PROG_TEST_RUN
+ * on one pinned CPU. */
 #ifndef UNTRACK_KT_RT_H
 #define UNTRACK_KT_RT_H
 
@@ -9,10 +10,11 @@
 
 #include <bpf/libbpf.h>
 
+#include "objload.h"
 #include "untrack_abi.h"
 
 struct rt {
-	struct bpf_object *runtime, *policy;
+	struct pipeline pl; /* the runtime, and the probe object as its policy */
 	int main_fd, accept_fd, drop_fd, tc_fd;
 	int policy_fd, stub_fd, baseline_fd;
 	int state_fd, jmp_fd, stats_fd, events_fd, rule_stats_fd;
@@ -28,9 +30,6 @@ void rt_close(struct rt *rt);
 
 /* Pin the calling thread to one CPU, remembered in rt->cpu. */
 int rt_pin_cpu(struct rt *rt);
-
-/* The ABI version an object was built for (UT_ABI_SECTION). */
-int rt_object_abi_version(struct bpf_object *obj, uint32_t *version);
 
 /* Put prog_fd (or -1: remove) into ut_jmp[slot]. */
 int rt_set_slot(struct rt *rt, uint32_t slot, int prog_fd);

@@ -72,7 +72,7 @@ static void case_abi(struct kt *t, void *arg)
 			kt_fail(t, __FILE__, __LINE__, "cannot open %s", paths[i]);
 			continue;
 		}
-		KT_CHECK(t, rt_object_abi_version(obj, &version) == 0 && version == UT_ABI_VERSION,
+		KT_CHECK(t, pipeline_object_abi(obj, &version) == 0 && version == UT_ABI_VERSION,
 			 "%s: ABI version %u", paths[i], version);
 		check_maps(t, obj, paths[i]);
 		if (i == 0) {
