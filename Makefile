@@ -96,7 +96,7 @@ LIBOBJFMT_SAN := $(BUILD)/libobjfmt-san.a
 # back the objects clang wrote).
 COMPILER_LIBS     := $(LIBUTC) $(LIBOBJFMT)
 COMPILER_LIBS_SAN := $(LIBUTC_SAN) $(LIBOBJFMT_SAN)
-COMPILER_LDLIBS   := -lelf
+COMPILER_LDLIBS   := -lelf -ljansson
 SUPPORT_OBJS     := $(SUPPORT_SRCS:%.c=$(OBJ)/%.o)
 SUPPORT_OBJS_SAN := $(SUPPORT_SRCS:%.c=$(SANOBJ)/%.o)
 
@@ -199,7 +199,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(SUPPORT_OBJS_SAN) $(COM
 	$(call msg,CC-TEST,$<)
 	$(Q)$(CC) $(CPPFLAGS_ALL) -Itests/unit -Iloader $(CFLAGS_ALL) $(SANFLAGS) -o $@ $< \
 		$(UNIT_LIBS) $(SUPPORT_OBJS_SAN) $(COMPILER_LIBS_SAN) $(COMPILER_LDLIBS) -lcmocka \
-		-ljansson $(UNIT_LDLIBS)
+		$(UNIT_LDLIBS)
 
 # The set maps' changes, with every allocation made to fail in turn.
 $(BUILD)/tests/test_set_change: $(LIBLOADER_SAN)
@@ -222,7 +222,7 @@ $(FUZZ_BIN): $(FUZZ_SRCS) $(PARSER_H) $(SCANNER_H) $(PATHS_H)
 	@mkdir -p $(@D)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) $(CPPFLAGS_ALL) -std=gnu11 -g -O1 $(WARN) $(GEN_CFLAGS) \
-		-fsanitize=fuzzer,address,undefined -o $@ $(FUZZ_SRCS) $(COMPILER_LDLIBS) -ljansson
+		-fsanitize=fuzzer,address,undefined -o $@ $(FUZZ_SRCS) $(COMPILER_LDLIBS)
 
 fuzz: $(FUZZ_BIN) $(BUILD)/untrackc
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_BIN) $(BUILD)/untrackc

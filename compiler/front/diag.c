@@ -1,10 +1,13 @@
 #include "front/diag.h"
 
+#include <jansson.h>
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/xalloc.h"
+#include "objfmt/json_text.h"
 
 static const char *const severity_names[] = {
 	[DIAG_ERROR] = "error",
@@ -198,48 +201,31 @@ static void print_text(const struct diag_ctx *d, const struct line_index *li,
 		print_source_excerpt(d, li, item, color, out);
 }
 
-static void json_string(const char *s, FILE *out)
-{
-	fputc('"', out);
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		switch (*c) {
-		case '"':
-			fputs("\\\"", out);
-			break;
-		case '\\':
-			fputs("\\\\", out);
-			break;
-		case '\n':
-			fputs("\\n", out);
-			break;
-		case '\t':
-			fputs("\\t", out);
-			break;
-		default:
-			/* Bytes >= 0x80 may not be UTF-8: escape them so the
-			 * line stays valid JSON whatever the input was. */
-			if (*c < 0x20 || *c >= 0x7f)
-				fprintf(out, "\\u%04x", *c);
-			else
-				fputc(*c, out);
-		}
-	}
-	fputc('"', out);
-}
-
+/* One JSON object per line, through jansson: the file name and the message
+ * may hold any bytes (json_text keeps UTF-8, replaces what is not). */
 static void print_json(const struct diag_ctx *d, const struct diag *item, FILE *out)
 {
-	fputs("{\"file\":", out);
-	json_string(d->file, out);
-	if (item->has_loc)
-		fprintf(out, ",\"line\":%d,\"column\":%d,\"end_line\":%d,\"end_column\":%d",
-			item->loc.first_line, item->loc.first_column, item->loc.last_line,
-			item->loc.last_column);
-	else
-		fputs(",\"line\":null,\"column\":null", out);
-	fprintf(out, ",\"severity\":\"%s\",\"message\":", severity_names[item->severity]);
-	json_string(item->message, out);
-	fputs("}\n", out);
+	json_t *o = json_object();
+
+	if (!o || json_object_set_new(o, "file", json_text(d->file)) != 0)
+		xalloc_die();
+	if (item->has_loc) {
+		if (json_object_set_new(o, "line", json_integer(item->loc.first_line)) ||
+		    json_object_set_new(o, "column", json_integer(item->loc.first_column)) ||
+		    json_object_set_new(o, "end_line", json_integer(item->loc.last_line)) ||
+		    json_object_set_new(o, "end_column", json_integer(item->loc.last_column)))
+			xalloc_die();
+	} else if (json_object_set_new(o, "line", json_null()) ||
+		   json_object_set_new(o, "column", json_null())) {
+		xalloc_die();
+	}
+	if (json_object_set_new(o, "severity", json_string(severity_names[item->severity])) ||
+	    json_object_set_new(o, "message", json_text(item->message)))
+		xalloc_die();
+	if (json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
+		xalloc_die();
+	fputc('\n', out);
+	json_decref(o);
 }
 
 /* Diagnostics are recorded as passes find them; print them in source order

@@ -310,6 +310,19 @@ want_rc 1
 want_json_diags
 end
 
+begin "--diagnostics=json: a UTF-8 file name comes out unchanged, other bytes as U+FFFD"
+printf 'policy p {\n    deny from 300.1.1.1\n}\n' | write café.utp
+printf 'policy p {\n    deny from 300.1.1.1\n}\n' | write "$(printf 'bad\xff.utp')"
+utc --check --diagnostics=json café.utp
+want_rc 1
+want_json_diags
+want_json 1 '.file == "café.utp"'
+utc --check --diagnostics=json "$(printf 'bad\xff.utp')"
+want_rc 1
+want_json_diags
+want_json 1 '.file == "bad\ufffd.utp"'
+end
+
 # ================================================================ --test
 
 begin "--test: the spec example's cases all pass"

@@ -12,7 +12,7 @@ $(LANG_RUN): tests/lang/run.c $(SUPPORT_OBJS_SAN) $(COMPILER_LIBS_SAN)
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(SANFLAGS) -o $@ $< $(SUPPORT_OBJS_SAN) \
-		$(COMPILER_LIBS_SAN)
+		$(COMPILER_LIBS_SAN) $(COMPILER_LDLIBS)
 
 lang: $(LANG_RUN)
 	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
