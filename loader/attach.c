@@ -1,6 +1,6 @@
 /* untrack attach IFACE POLICY.o: the command line, the checks before
  * anything changes, and the choice between a first attach and attaching
- * again (attach.h). What each step puts in place, in this order, XDP last so
+ * again (attach_steps.h). What each step puts in place, in this order, XDP last so
  * that the pipeline is complete before the first packet enters it:
  *   pin     load runtime + policy, wire the jump table, pin them
  *   state   record the attachment in /run/untrack (info, the metadata and
@@ -9,7 +9,7 @@
  *           and the policy's egress rules, in one transaction
  *   tc      TC ingress filter (and the clsact qdisc if there was none)
  *   xdp     XDP on the interface */
-#include "attach.h"
+#include "attach_steps.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -21,18 +21,6 @@
 #include "commands.h"
 
 #define ERRLEN 1024
-
-int attach_run_steps(const struct attach_step *steps, size_t n, void *ctx, char *err, size_t errlen)
-{
-	for (size_t i = 0; i < n; i++) {
-		int ret = steps[i].run ? steps[i].run(ctx, err, errlen) : 0;
-		if (!ret && steps[i].name)
-			ret = ut_injected(steps[i].name, err, errlen);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
 
 static void print_usage_attach(FILE *out)
 {

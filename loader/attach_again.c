@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "attach.h"
+#include "attach_steps.h"
 #include "errors.h"
 #include "netdev.h"
 #include "nft_sync.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "attach.h"
+#include "attach_steps.h"
 #include "errors.h"
 #include "netdev.h"
 #include "nft_sync.h"

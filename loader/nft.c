@@ -305,3 +305,19 @@ int nft_sets_apply(const char *prefix, const struct nft_set_elems *sets, size_t 
 	free(text);
 	return ret;
 }
+
+int nft_counter_cmp(const void *a, const void *b)
+{
+	const struct nft_counter *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+const struct nft_counter *nft_counter_find(const struct nft_counter *c, size_t n, __u32 id)
+{
+	struct nft_counter key = {.id = id};
+
+	if (!c || !n)
+		return NULL;
+	return bsearch(&key, c, n, sizeof(key), nft_counter_cmp);
+}

@@ -134,6 +134,8 @@ int nft_run(const char *text, const char *what, char **out, char *err, size_t er
 const struct nft_live_iface *nft_live_find(const struct nft_live *live, const char *ifname);
 
 /* The counter of rule id in c[0..n) (sorted by id), or NULL. */
+/* The order of counters by rule id, for qsort. */
+int nft_counter_cmp(const void *a, const void *b);
 const struct nft_counter *nft_counter_find(const struct nft_counter *c, size_t n, __u32 id);
 
 void nft_live_free(struct nft_live *live);

@@ -14,13 +14,6 @@
 
 #include "errors.h"
 
-static int counter_cmp(const void *a, const void *b)
-{
-	const struct nft_counter *x = a, *y = b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
 /* Call fn for each object of kind ("table", "rule", "counter") in a
  * listing's JSON ({"nftables": [{KIND: {...}}, ...]}); stop at the first
  * failure. */
@@ -172,7 +165,7 @@ int nft_live_parse(const char *chain, const char *counters, struct nft_live *liv
 		ret = each_object(counters, "counter", add_counter, live, err, errlen);
 	for (size_t i = 0; !ret && i < live->n; i++)
 		qsort(live->ifaces[i].counters, live->ifaces[i].ncounters,
-		      sizeof(*live->ifaces[i].counters), counter_cmp);
+		      sizeof(*live->ifaces[i].counters), nft_counter_cmp);
 	return ret;
 }
 
@@ -214,15 +207,6 @@ const struct nft_live_iface *nft_live_find(const struct nft_live *live, const ch
 		if (strcmp(live->ifaces[i].ifname, ifname) == 0)
 			return &live->ifaces[i];
 	return NULL;
-}
-
-const struct nft_counter *nft_counter_find(const struct nft_counter *c, size_t n, __u32 id)
-{
-	struct nft_counter key = {.id = id};
-
-	if (!c || !n)
-		return NULL;
-	return bsearch(&key, c, n, sizeof(key), counter_cmp);
 }
 
 void nft_live_free(struct nft_live *live)

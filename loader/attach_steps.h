@@ -1,4 +1,5 @@
-/* untrack attach: on an interface without untrack (attach_fresh.c), and
+/* The two ways of attaching, as lists of steps (the runner is
+ * attach_steps.c; the command line, attach.c): on an interface without untrack (attach_fresh.c), and
  * where untrack is attached already (attach_again.c). Both run a list of
  * steps; a failure at any of them undoes the ones before it, in reverse, so
  * the interface is left as it was found.
@@ -6,8 +7,8 @@
  * For tests, UNTRACK_FAIL_AFTER=STEP (pin, state, nft, tc, xdp, and swap
  * for attaching again) makes attach fail right after that step, so that
  * every undo path runs for real. */
-#ifndef UNTRACK_ATTACH_H
-#define UNTRACK_ATTACH_H
+#ifndef UNTRACK_ATTACH_STEPS_H
+#define UNTRACK_ATTACH_STEPS_H
 
 #include <stdbool.h>
 #include <stddef.h>
