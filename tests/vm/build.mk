@@ -1,6 +1,6 @@
 # make vmtest: the kernel suites in a VM booted with another kernel than the
 # host's (tests/vm/run.sh; docs/kernels.md); included by the top Makefile.
-# Not part of `make check`: it takes 15-30 minutes under qemu's TCG. Run it
+# Not part of `make check`: it takes 20-35 minutes under qemu's TCG. Run it
 # before merging anything that touches the runtime, the loader or the
 # generated code.
 #
