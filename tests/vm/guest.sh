@@ -10,8 +10,9 @@
 #
 # Everything comes from /vmtest/job.env (written by run.sh); /vmtest is the
 # results folder, shared read-write with the host. For each suite it leaves
-# SUITE.log (the output), SUITE.rc (the exit status) and SUITE.time
-# (seconds); /vmtest/done says the run got to the end. Progress goes to the
+# SUITE.log (the output), SUITE.rc (the exit status), SUITE.time (seconds)
+# and, if make built something for it, SUITE.rebuilt; /vmtest/done says the
+# run got to the end. Progress goes to the
 # console as "vmtest VERSION: ..." lines.
 set -euo pipefail
 
@@ -92,6 +93,21 @@ if ! "${MAKE[@]}" -q $VMTEST_BUILT >"$R/build-check.log" 2>&1; then
 fi
 say "the build is up to date (checked in $((SECONDS - t0)) s)"
 
+# rebuilt SUITE: the files under build/ that the suite's make run wrote
+# (the suites themselves write only under /tmp), in SUITE.rebuilt: make -q
+# checks only VMTEST_BUILT, and a prerequisite missing there would be built
+# here, silently. The marker is renewed for the next suite.
+touch /tmp/vmtest.mark
+rebuilt()
+{
+	local files
+	files=$(find build -path build/vm -prune -o -type f -newer /tmp/vmtest.mark -print | head -n 20)
+	touch /tmp/vmtest.mark
+	[[ -n $files ]] || return 0
+	printf '%s\n' "$files" >"$R/$1.rebuilt"
+	say "$1: rebuilt in the VM: ${files//$'\n'/ }"
+}
+
 for suite in $VMTEST_SUITES; do
 	target=$suite
 	[[ $suite == diff-test ]] && target=vmtest-diff-test
@@ -100,6 +116,7 @@ for suite in $VMTEST_SUITES; do
 	rc=0
 	timeout -k 30 "$VMTEST_SUITE_TIMEOUT" "${MAKE[@]}" "$target" </dev/null >"$R/$suite.log" 2>&1 || rc=$?
 	secs=$((SECONDS - t0))
+	rebuilt "$suite"
 	echo "$rc" >"$R/$suite.rc"
 	echo "$secs" >"$R/$suite.time"
 	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$R/$suite.log" | tail -n 1) || true

@@ -235,6 +235,12 @@ report()
 		rc=$(<"$res/$s.rc")
 		secs=$(<"$res/$s.time")
 		last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$res/$s.log" | tail -n 1) || true
+		if [[ -e $res/$s.rebuilt ]]; then
+			echo "vmtest $v $s: ${last:-no summary line}, but make rebuilt in the VM:" \
+				"$(tr '\n' ' ' <"$res/$s.rebuilt")(add it to VMTEST_BUILT, tests/vm/build.mk)"
+			bad=1
+			continue
+		fi
 		if [[ $rc == 0 && -n $last ]]; then
 			echo "vmtest $v $s: $last ($secs s)"
 			continue
