@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Install the Debian packages untrack needs to build, lint, test and demo.
 #
-#   bash scripts/deps.sh          install what is missing (as root), else say what to install
-#   bash scripts/deps.sh --list   print the package list and exit
+#   bash scripts/deps.sh             install what is missing (as root), else say what to install
+#   bash scripts/deps.sh vm          the same, with the opt-in set for `make vmtest` (qemu,
+#                                    busybox, cpio, kmod: tests/vm/run.sh); not part of `make check`
+#   bash scripts/deps.sh --list [vm] print the package list and exit
 #
 # Only packages that are missing are installed; `apt-get update` runs once, and
 # only when something is missing. Set UNTRACK_SKIP_DEPS=1 to skip this step.
@@ -25,7 +27,27 @@ PACKAGES=(
 	gnuplot-nox
 )
 
-if [[ ${1:-} == --list ]]; then
+# Opt-in: `make vmtest` boots other kernels under qemu (tests/vm/run.sh).
+VM_PACKAGES=(
+	qemu-system-x86       # TCG: the VM needs no /dev/kvm
+	busybox-static        # the initramfs's shell and tools
+	cpio                  # packs the initramfs
+	kmod                  # depmod and modprobe for the unpacked kernel's modules
+)
+
+list=0
+for arg in "$@"; do
+	case $arg in
+	--list) list=1 ;;
+	vm) PACKAGES+=("${VM_PACKAGES[@]}") ;;
+	*)
+		echo "deps: unknown argument '$arg' (usage: deps.sh [--list] [vm])" >&2
+		exit 2
+		;;
+	esac
+done
+
+if ((list)); then
 	printf '%s\n' "${PACKAGES[@]}"
 	exit 0
 fi
