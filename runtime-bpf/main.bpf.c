@@ -46,6 +46,11 @@ static __always_inline int ipv6_is_ext(__u32 nh)
 	return nh < 64 && ((IPV6_EXT_SET >> nh) & 1);
 }
 
+static __always_inline int is_vlan_tpid(__u16 type)
+{
+	return type == bpf_htons(ETH_P_8021Q) || type == bpf_htons(ETH_P_8021AD);
+}
+
 static __always_inline void set_addr4(__u64 *dst, __u32 addr)
 {
 	/* One store clears bytes 4..7 too (the BPF target is little endian:
@@ -97,13 +102,14 @@ static __always_inline void parse_l4(struct view *v, const __u8 *l4, const __u8 
 }
 
 /* An IPv4 header the frame ends inside: whatever of protocol, source and
- * fragment offset it still holds. */
+ * fragment offset it still holds. Incomplete: the header is cut. */
 static __always_inline void parse_ipv4_short(struct ut_state *st, struct view *v, const __u8 *ip,
 					     const __u8 *end)
 {
 	__u32 src = 0;
 
 	ut_rt_count(UT_RT_TRUNCATED);
+	v->has |= UT_HAS_INCOMPLETE;
 	if (ip + 8 <= end && (*(__u16 *)(ip + 6) & bpf_htons(0x1fff)))
 		v->nonfirst = 1;
 	if (ip + 10 <= end) {
@@ -131,24 +137,32 @@ static __always_inline void parse_ipv4(struct ut_state *st, struct view *v, cons
 	v->proto = ip[9];
 	set_addr4(st->src64, *(__u32 *)(ip + 12));
 	set_addr4(st->dst64, *(__u32 *)(ip + 16));
+	/* The options must be in the frame too, whatever the fragment
+	 * offset: the stack drops a header it cannot read whole. */
+	ihl = ip[0] & 0xf;
+	if (ihl < 5) {
+		ut_rt_count(UT_RT_UNLOCATABLE);
+		v->has |= UT_HAS_INCOMPLETE;
+	} else if (ip + ihl * 4 > end) {
+		v->has |= UT_HAS_INCOMPLETE;
+	}
 	if (*(__u16 *)(ip + 6) & bpf_htons(0x1fff)) {
 		v->nonfirst = 1;
 		return;
 	}
-	ihl = ip[0] & 0xf;
-	if (ihl < 5) {
-		ut_rt_count(UT_RT_UNLOCATABLE);
+	if (ihl < 5)
 		return;
-	}
 	parse_l4(v, ip + ihl * 4, end, IPPROTO_ICMP);
 }
 
 /* An IPv6 header the frame ends inside: the source address and a Next
- * Header that is not an extension header are all it can still hold. */
+ * Header that is not an extension header are all it can still hold.
+ * Incomplete: the header is cut. */
 static __always_inline void parse_ipv6_short(struct ut_state *st, struct view *v, const __u8 *ip6,
 					     const __u8 *end)
 {
 	ut_rt_count(UT_RT_TRUNCATED);
+	v->has |= UT_HAS_INCOMPLETE;
 	if (ip6 + 7 <= end && !ipv6_is_ext(ip6[6])) {
 		v->proto = ip6[6];
 		v->has |= UT_HAS_PROTO;
@@ -165,11 +179,101 @@ static __always_inline void parse_ipv6_short(struct ut_state *st, struct view *v
 	st->dst64[1] = 0;
 }
 
-static __always_inline void parse_ipv6(struct ut_state *st, struct view *v, const __u8 *ip6,
-				       const __u8 *end)
+/* The walk of an IPv6 extension header chain, one step per header: the
+ * first EXT_INLINE steps inline, the rest (a chain that long is rare, or
+ * an attack) in bpf_loop, whose callback the verifier checks once. Offsets
+ * count from the start of the frame: a callback re-derives its packet
+ * pointers from the context, the one pointer the verifier follows into
+ * it. */
+enum ext_end {
+	EXT_WALKING,  /* nh is an extension header at off */
+	EXT_FOUND,    /* nh is the protocol, its header at off */
+	EXT_CUT,      /* the frame ends before nh's header can be read */
+	EXT_NONFIRST, /* nh is the protocol of a non-first fragment */
+};
+
+struct ext_walk {
+	struct xdp_md *ctx;
+	__u32 off;
+	__u32 nh;
+	__u32 end;	  /* enum ext_end */
+	__u32 incomplete; /* a header of the chain is not wholly in the frame */
+};
+
+/* The verifier bounds a frame to 0xffff bytes (MAX_PACKET_OFF), and marks
+ * a pointer as checked against the end only while its largest offset plus
+ * the bytes read stays within that: so the walk reads no header starting
+ * past 0xffff - 4. A header there could not hold its 4 bytes (the
+ * fragment header's Next Header and offset; ports) in such a frame anyway,
+ * and only a frame of more than 65,532 bytes could have one at all. */
+#define EXT_OFF_MAX (0xffff - 4)
+
+/* Chains this short (most that occur: hop-by-hop, a fragment header, a
+ * few options) cost no call. */
+#define EXT_INLINE 4
+
+/* One header: the fragment header is 8 bytes; AH counts its length in
+ * 4-byte units less 2 (RFC 4302), the others in 8-byte units less 1 (RFC
+ * 8200). A header needs its first two bytes (the fragment header four) to
+ * be stepped over; all of it to be complete. Returns 1 when the walk has
+ * ended. */
+static __always_inline int ext_walk_one(struct ext_walk *w, const __u8 *data, const __u8 *end)
 {
 	const __u8 *cur;
-	__u32 nh;
+	__u32 nh = w->nh, off = w->off, len;
+
+	if (!ipv6_is_ext(nh)) {
+		w->end = EXT_FOUND;
+		return 1;
+	}
+	if (off > EXT_OFF_MAX)
+		goto cut;
+	cur = data + off;
+	if (cur + 2 > end)
+		goto cut;
+	if (nh == IPPROTO_FRAGMENT)
+		len = 8;
+	else if (nh == IPPROTO_AH)
+		len = ((__u32)cur[1] + 2) * 4;
+	else
+		len = ((__u32)cur[1] + 1) * 8;
+	if (cur + len > end)
+		w->incomplete = 1;
+	if (nh == IPPROTO_FRAGMENT) {
+		if (cur + 4 > end)
+			goto cut_read;
+		if (*(__u16 *)(cur + 2) & bpf_htons(0xfff8)) {
+			/* A later fragment: its Next Header is the protocol,
+			 * and nothing behind it is L4. */
+			w->nh = cur[0];
+			w->end = EXT_NONFIRST;
+			return 1;
+		}
+	}
+	w->nh = cur[0];
+	w->off = off + len;
+	return 0;
+cut:
+	w->incomplete = 1;
+cut_read:
+	w->end = EXT_CUT;
+	return 1;
+}
+
+static long ext_step(__u32 i, void *arg)
+{
+	struct ext_walk *w = arg;
+
+	(void)i;
+	return ext_walk_one(w, (void *)(long)w->ctx->data, (void *)(long)w->ctx->data_end);
+}
+
+static __always_inline void parse_ipv6(struct ut_state *st, struct view *v, struct xdp_md *ctx,
+				       const __u8 *ip6, const __u8 *end)
+{
+	const __u8 *data = (void *)(long)ctx->data;
+	struct ext_walk w = {.ctx = ctx};
+	__u32 room;
 
 	if (ip6 + IPV6_HLEN > end) {
 		parse_ipv6_short(st, v, ip6, end);
@@ -180,49 +284,36 @@ static __always_inline void parse_ipv6(struct ut_state *st, struct view *v, cons
 	st->dst64[0] = *(__u64 *)(ip6 + 24);
 	st->dst64[1] = *(__u64 *)(ip6 + 32);
 	v->has = UT_HAS_SRC | UT_HAS_DST;
-	nh = ip6[6];
-	cur = ip6 + IPV6_HLEN;
-
+	w.nh = ip6[6];
+	w.off = ip6 + IPV6_HLEN - data;
 #pragma unroll
-	for (int i = 0; i < UT_IPV6_MAX_EXT; i++) {
-		if (!ipv6_is_ext(nh))
-			goto found;
-		if (nh == IPPROTO_FRAGMENT) {
-			if (cur + 4 > end)
-				goto truncated;
-			if (*(__u16 *)(cur + 2) & bpf_htons(0xfff8)) {
-				/* A later fragment: its Next Header is the
-				 * protocol, and nothing behind it is L4. */
-				v->proto = cur[0];
-				v->has |= UT_HAS_PROTO;
-				v->nonfirst = 1;
-				return;
-			}
-			nh = cur[0];
-			cur += 8;
-		} else {
-			if (cur + 2 > end)
-				goto truncated;
-			/* AH counts its length in 4-byte units less 2, the
-			 * others in 8-byte units less 1. */
-			if (nh == IPPROTO_AH)
-				nh = cur[0], cur += ((__u32)cur[1] + 2) * 4;
-			else
-				nh = cur[0], cur += ((__u32)cur[1] + 1) * 8;
-		}
+	for (int i = 0; i < EXT_INLINE; i++) {
+		if (ext_walk_one(&w, data, end))
+			goto walked;
 	}
-	if (ipv6_is_ext(nh)) {
-		ut_rt_count(UT_RT_UNLOCATABLE);
+	/* Every header is at least 8 bytes, so the frame holds at most
+	 * room / 8 more of them whole, plus one cut and one step that finds
+	 * the protocol. */
+	room = end - (ip6 + IPV6_HLEN);
+	bpf_loop((room >> 3) + 2, ext_step, &w, 0);
+walked:
+	if (w.incomplete)
+		v->has |= UT_HAS_INCOMPLETE;
+	if (w.end == EXT_NONFIRST) {
+		v->proto = w.nh;
+		v->has |= UT_HAS_PROTO;
+		v->nonfirst = 1;
 		return;
 	}
-found:
-	v->proto = nh;
+	if (w.end != EXT_FOUND) {
+		ut_rt_count(UT_RT_TRUNCATED);
+		return;
+	}
+	v->proto = w.nh;
 	v->has |= UT_HAS_PROTO;
-	parse_l4(v, cur, end, IPPROTO_ICMPV6);
-	return;
-
-truncated:
-	ut_rt_count(UT_RT_TRUNCATED);
+	if (w.off > EXT_OFF_MAX)
+		return;
+	parse_l4(v, data + w.off, end, IPPROTO_ICMPV6);
 }
 
 /* Every frame the fast path does not take: VLAN tags, IPv4 options and
@@ -243,10 +334,10 @@ static __noinline int parse_slow(struct xdp_md *ctx, struct ut_state *st)
 		return 0;
 	type = *(__u16 *)(data + 12);
 	l3 = data + ETH_HLEN;
-	if (type == bpf_htons(ETH_P_8021Q) || type == bpf_htons(ETH_P_8021AD)) {
+	if (is_vlan_tpid(type)) {
 #pragma unroll
 		for (int i = 0; i < UT_MAX_VLAN; i++) {
-			if (type != bpf_htons(ETH_P_8021Q) && type != bpf_htons(ETH_P_8021AD))
+			if (!is_vlan_tpid(type))
 				break;
 			if (l3 + 4 > end)
 				return 0;
@@ -259,7 +350,16 @@ static __noinline int parse_slow(struct xdp_md *ctx, struct ut_state *st)
 		parse_ipv4(st, &v, l3, end);
 	} else if (type == bpf_htons(ETH_P_IPV6)) {
 		family = UT_FAM_V6;
-		parse_ipv6(st, &v, l3, end);
+		parse_ipv6(st, &v, ctx, l3, end);
+	} else if (is_vlan_tpid(type)) {
+		/* More tags than are walked: the stack may still find IP
+		 * inside (nested VLAN devices). No family, no field, but
+		 * incomplete, for the rules that ask (docs/language.md). */
+		ut_rt_count(UT_RT_UNLOCATABLE);
+		family = 0;
+		v.has = UT_HAS_INCOMPLETE;
+		st->src64[0] = st->src64[1] = 0;
+		st->dst64[0] = st->dst64[1] = 0;
 	} else {
 		return 0;
 	}
@@ -341,6 +441,8 @@ int untrack_main(struct xdp_md *ctx)
 
 	if (!st)
 		return XDP_PASS;
+	/* parse_slow writes a state for every IP frame and for a frame with
+	 * more VLAN tags than it walks (family 0, incomplete). */
 	if (!parse_fast(data, end, st) && !parse_slow(ctx, st)) {
 		ut_rt_count(UT_RT_NON_IP);
 		return XDP_PASS;

@@ -23,7 +23,7 @@
 /* Bumped on any change to this file that changes the meaning or layout of
  * something shared. The loader refuses objects built for another version:
  * each object carries the number it was built with (ut_abi_version below). */
-#define UT_ABI_VERSION 3
+#define UT_ABI_VERSION 4
 
 /* The ELF section holding an object's __u32 ut_abi_version. libbpf turns it
  * into an internal map of that name whose initial value the loader reads. */
@@ -31,23 +31,30 @@
 
 /* ------------------------------------------------------------ packet state */
 
-/* struct ut_state.family. The values are objfmt/addr.h's FAM_* bits. */
+/* struct ut_state.family. The values are objfmt/addr.h's FAM_* bits; 0 is
+ * a frame with more VLAN tags than are walked (UT_MAX_VLAN), which reaches
+ * the policy only to meet the rules whose sole condition is 'incomplete'. */
 #define UT_FAM_V4 1
 #define UT_FAM_V6 2
 
 /* struct ut_state.has: which fields were readable (compiler/ref/pkt.h
  * PKT_HAS_*). A field whose bit is clear is zero and fails every condition. */
-#define UT_HAS_PROTO (1u << 0)
-#define UT_HAS_SRC   (1u << 1)
-#define UT_HAS_DST   (1u << 2)
-#define UT_HAS_SPORT (1u << 3)
-#define UT_HAS_DPORT (1u << 4)
-#define UT_HAS_TYPE  (1u << 5)
-#define UT_HAS_CODE  (1u << 6)
+#define UT_HAS_PROTO	  (1u << 0)
+#define UT_HAS_SRC	  (1u << 1)
+#define UT_HAS_DST	  (1u << 2)
+#define UT_HAS_SPORT	  (1u << 3)
+#define UT_HAS_DPORT	  (1u << 4)
+#define UT_HAS_TYPE	  (1u << 5)
+#define UT_HAS_CODE	  (1u << 6)
+/* Not a field: the packet is incomplete (compiler/ref/pkt.h
+ * PKT_HAS_INCOMPLETE): the frame ends inside, or IPv4's IHL < 5 breaks, a
+ * header needed to locate the L4 header, or the frame has more VLAN tags
+ * than are walked. A rule's conditions are then one mask over `has`. */
+#define UT_HAS_INCOMPLETE (1u << 7)
 
-/* Parser limits (compiler/ref/pkt.h PKT_MAX_VLAN, PKT_IPV6_MAX_EXT). */
-#define UT_MAX_VLAN	2
-#define UT_IPV6_MAX_EXT 8
+/* Parser limit (compiler/ref/pkt.h PKT_MAX_VLAN). IPv6 extension headers
+ * have none: the chain is walked to its end. */
+#define UT_MAX_VLAN 2
 
 /* struct ut_state.rule when no rule decided (yet). */
 #define UT_RULE_NONE 0xffffffffu
@@ -62,7 +69,7 @@
  * an IPv4 address is src4/dst4 (bytes 0..3) and the rest is zero, so a
  * masked compare needs a single 4-byte load. */
 struct ut_state {
-	__u8 family;		/* 0: not IP (never seen by a policy), UT_FAM_* */
+	__u8 family;		/* UT_FAM_*, or 0: a deep VLAN frame (above) */
 	__u8 has;		/* UT_HAS_* */
 	__u8 proto;		/* IP protocol / final IPv6 Next Header */
 	__u8 nonfirst_fragment; /* 1: fragment offset != 0, no L4 fields */
@@ -158,7 +165,7 @@ struct ut_mark_config {
 #define UT_RT_COUNTERS(X)                                                                          \
 	X(NON_IP, "non_ip")		    /* not IPv4/IPv6: passed, no policy */                 \
 	X(TRUNCATED, "truncated")	    /* IP, some field cut off by the frame end */          \
-	X(UNLOCATABLE, "unlocatable")	    /* IPv4 IHL < 5 or IPv6 extension chain too deep */    \
+	X(UNLOCATABLE, "unlocatable")	    /* IPv4 IHL < 5, or more VLAN tags than walked */      \
 	X(NO_POLICY, "no_policy")	    /* tail call to the policy failed: passed */           \
 	X(NO_MATCH, "no_match")		    /* policy: no rule decided: passed; see no_match */    \
 	X(PASSED, "passed")		    /* policy: a pass rule decided */                      \

@@ -29,6 +29,7 @@
 #define DP PKT_HAS_DPORT
 #define T  PKT_HAS_TYPE
 #define C  PKT_HAS_CODE
+#define I  PKT_HAS_INCOMPLETE /* not a field: the condition 'incomplete' */
 
 /* The protocol values a state can carry when its protocol is readable. */
 enum proto_univ {
@@ -48,21 +49,28 @@ struct pkt_state {
 /* Every readability state a frame can reach, from the definition in pkt.h.
  * A state is listed when some frame reaches it with every protocol of its
  * universe and every value of each readable field; a field is readable only
- * when every byte of it is in the frame.
+ * when every byte of it is in the frame. Whether the packet is incomplete
+ * (I) is part of the state: a frame that ends inside the IP headers, or
+ * IPv4 with IHL < 5, is; one that ends in or before the L4 header is not.
+ * No state with an L4 field is incomplete: the L4 header lies past the IP
+ * headers.
  *
  * IPv4: protocol at byte 9, source 12..15, destination 16..19. The L4
  * header starts at IHL*4 >= 20, after both addresses, and has ports (TCP,
  * UDP, SCTP) or a type and a code (ICMP) or nothing we read. */
 static const struct pkt_state states[] = {
 	/* The frame ends before byte 10. */
-	{FAM_V4, 0, U_ANY},
+	{FAM_V4, I, U_ANY},
 	/* It ends in bytes 10..15: any protocol byte. */
-	{FAM_V4, P, U_ANY},
+	{FAM_V4, P | I, U_ANY},
 	/* It ends in 16..19. */
-	{FAM_V4, P | S, U_ANY},
-	/* No L4 field: IHL < 5, a non-first fragment, a protocol without
-	 * ports or ICMP header, or the frame ends before the first L4 field. */
+	{FAM_V4, P | S | I, U_ANY},
+	/* No L4 field: a non-first fragment, a protocol without ports or
+	 * ICMP header, or the frame ends before the first L4 field. */
 	{FAM_V4, P | S | D, U_ANY},
+	/* No L4 field, incomplete: IHL < 5, or the frame ends inside the
+	 * options. */
+	{FAM_V4, P | S | D | I, U_ANY},
 	/* TCP, UDP or SCTP ending inside the destination port, or not. */
 	{FAM_V4, P | S | D | SP, U_PORTS},
 	{FAM_V4, P | S | D | SP | DP, U_PORTS},
@@ -75,24 +83,31 @@ static const struct pkt_state states[] = {
 
 	/* The frame ends before byte 7, or before 24 when byte 6 names an
 	 * extension header (the protocol is then further on). */
-	{FAM_V6, 0, U_ANY},
+	{FAM_V6, I, U_ANY},
 	/* Byte 6 names no extension header, so it is the protocol and is
 	 * readable on its own: the frame ends in 7..23, or in 24..39. */
-	{FAM_V6, P, U_V6_FIRST},
-	{FAM_V6, P | S, U_V6_FIRST},
+	{FAM_V6, P | I, U_V6_FIRST},
+	{FAM_V6, P | S | I, U_V6_FIRST},
 	/* Byte 6 names an extension header, the frame ends in 24..39. */
-	{FAM_V6, S, U_ANY},
-	/* The walk ran out of frame or past PKT_IPV6_MAX_EXT headers. */
-	{FAM_V6, S | D, U_ANY},
+	{FAM_V6, S | I, U_ANY},
+	/* The walk ran out of frame before an extension header's first
+	 * bytes. */
+	{FAM_V6, S | D | I, U_ANY},
 	/* No L4 field, as for IPv4. A non-first fragment's protocol is its
 	 * fragment header's Next Header: any value, extension headers
 	 * included. */
 	{FAM_V6, P | S | D, U_ANY},
+	/* The same, the frame ending inside the last extension header (a
+	 * fragment header too: its offset is in its first four bytes). */
+	{FAM_V6, P | S | D | I, U_ANY},
 	/* L4 fields as for IPv4, with ICMPv6 for ICMP. */
 	{FAM_V6, P | S | D | SP, U_PORTS},
 	{FAM_V6, P | S | D | SP | DP, U_PORTS},
 	{FAM_V6, P | S | D | T, U_ICMP6},
 	{FAM_V6, P | S | D | T | C, U_ICMP6},
+
+	/* More VLAN tags than are walked: no family, no field. */
+	{0, I, U_ANY},
 };
 
 #define NSTATES (sizeof(states) / sizeof(states[0]))
@@ -311,7 +326,9 @@ void rinfo_build(struct shadow_ctx *c, const struct ir_rule *r, struct rinfo *ri
 	for (unsigned i = 0; i < NSTATES; i++) {
 		const struct pkt_state *st = &states[i];
 
-		if (!fam_ok[st->family == FAM_V4 ? 0 : 1] || (ri->need & ~st->has))
+		/* A frame of no family meets no rule. */
+		if (st->family == 0 || !fam_ok[st->family == FAM_V4 ? 0 : 1] ||
+		    (ri->need & ~st->has))
 			continue;
 		if (r->proto >= 0 && !univ_has(st->univ, r->proto))
 			continue;

@@ -48,7 +48,7 @@ struct rinfo {
 	struct cond port[2];		  /* 0: source, 1: destination */
 	uint32_t states;		  /* bit i: r matches some packet in state i */
 	int16_t proto, type, code;
-	uint8_t need; /* PKT_HAS_* fields the rule reads */
+	uint8_t need; /* PKT_HAS_* bits the rule needs: fields, and INCOMPLETE */
 };
 
 /* The states of one family, as a mask over rinfo.states. */

@@ -211,11 +211,29 @@ static void emit_port_cond(struct conj *c, const char *field, const char *has_bi
 /* The family test a rule needs: none when the caller has tested the family
  * (fam), nor for both families together, since untrack_main hands the
  * policy IP packets only. */
+/* untrack_main hands the policy IP packets, and frames of no family
+ * (family 0) with more VLAN tags than it walks, which have no field. So
+ * both families together need no test, nor does a family the caller has
+ * tested, except in a rule that tests nothing else: it matches IP packets
+ * only. */
 static const char *family_test(const struct ir_rule *r, uint8_t fam)
 {
+	if (emit_rule_is_bare(r))
+		return "st->family";
 	if (fam || r->families == FAM_ALL)
 		return NULL;
 	return r->families == FAM_V4 ? "st->family == UT_FAM_V4" : "st->family == UT_FAM_V6";
+}
+
+bool emit_rule_reads_fields(const struct ir_rule *r)
+{
+	return r->proto != IR_PROTO_ANY || r->src || r->dst || r->sport || r->dport ||
+	       r->icmp_type != IR_ICMP_ANY || r->icmp_code != IR_ICMP_ANY;
+}
+
+bool emit_rule_is_bare(const struct ir_rule *r)
+{
+	return !emit_rule_reads_fields(r);
 }
 
 bool emit_rule_has_tests(const struct ir_rule *r, uint8_t fam)

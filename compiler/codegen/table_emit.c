@@ -1629,6 +1629,8 @@ void emit_table_main(const struct emit_ctx *e, void *state)
 
 	lists_used(t, &u);
 	inline_only = u.n == 1 && t->bound <= INLINE_CANDIDATES;
+	/* A rule without a family test would let a frame of no family in. */
+	emit_deep_frames(e);
 	if (u.n) {
 		fputs("\t{\n"
 		      "\t\t/* Per key field, the packet's candidates: entries cN..eN of UT_TAB_IDS. */\n",

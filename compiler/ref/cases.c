@@ -12,8 +12,8 @@
 #include "base/xalloc.h"
 
 /* With at most this many extension headers, every flow fits FLOW_FRAME_MAX
- * (the largest is about 600 bytes). */
-#define CASES_MAX_EXT  64
+ * (the largest is about 2,200 bytes). */
+#define CASES_MAX_EXT  255
 #define FLOW_FRAME_MAX 4096
 
 #define ADDR_TEXT_MAX  64 /* longer tokens are no address */
@@ -352,7 +352,7 @@ static bool parse_flow_options(struct lexer *lx, struct flow *fl, struct token p
 			}
 			if (!tok_number(n, CASES_MAX_EXT, &v)) {
 				diag_at(lx->d, DIAG_ERROR, tok_loc(lx, n),
-					"expected a number of extension headers 0-64, found %s",
+					"expected a number of extension headers 0-255, found %s",
 					found(n, buf));
 				return false;
 			}

@@ -51,7 +51,8 @@ static bool value_matches(int16_t want, bool readable, uint8_t value)
 bool eval_rule_matches(const struct ir_program *p, const struct ir_rule *r,
 		       const struct pkt_fields *f)
 {
-	/* family 0 (not IP) shares no bit with any rule's families. */
+	/* family 0 (not IP, or more VLAN tags than are walked) shares no
+	 * bit with any rule's families. */
 	if ((f->family & r->families) == 0)
 		return false;
 	return value_matches(r->proto, f->has & PKT_HAS_PROTO, f->proto) &&

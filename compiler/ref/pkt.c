@@ -37,6 +37,11 @@ static uint16_t be16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+static bool is_vlan_tpid(uint16_t ethertype)
+{
+	return ethertype == ETHERTYPE_8021Q || ethertype == ETHERTYPE_8021AD;
+}
+
 /* Skip the Ethernet header and up to PKT_MAX_VLAN tags. Returns false when
  * the frame ends inside them; otherwise *ethertype is the last EtherType and
  * *off where the network header starts. */
@@ -49,7 +54,7 @@ static bool parse_ethernet(const struct frame *fr, uint16_t *ethertype, size_t *
 	*ethertype = be16(fr->data + pos);
 	pos += 2;
 	for (unsigned tags = 0; tags < PKT_MAX_VLAN; tags++) {
-		if (*ethertype != ETHERTYPE_8021Q && *ethertype != ETHERTYPE_8021AD)
+		if (!is_vlan_tpid(*ethertype))
 			break;
 		/* A tag is 2 bytes of TCI, then the next EtherType. */
 		if (!readable(fr, pos, 4))
@@ -78,13 +83,17 @@ static bool parse_ipv4(const struct frame *fr, size_t ip, struct pkt_fields *out
 		memcpy(out->dst, h + 16, 4);
 		out->has |= PKT_HAS_DST;
 	}
+	/* The whole header, options included, or the packet is incomplete
+	 * (whatever its fragment offset: a header the stack would drop). */
+	unsigned ihl = readable(fr, ip, 1) ? h[0] & 0x0f : 0;
+	if (ihl < IPV4_MIN_IHL || !readable(fr, ip, (size_t)ihl * 4))
+		out->has |= PKT_HAS_INCOMPLETE;
 	/* IHL (byte 0) and the fragment offset (bytes 6..7) are both needed
 	 * to find an L4 header. */
 	if (!readable(fr, ip, 8))
 		return false;
 	if ((be16(h + 6) & 0x1fff) != 0)
 		out->nonfirst_fragment = true;
-	unsigned ihl = h[0] & 0x0f;
 	if (ihl < IPV4_MIN_IHL)
 		return false;
 	*l4 = ip + (size_t)ihl * 4;
@@ -97,8 +106,22 @@ static bool ipv6_is_extension(uint8_t nh)
 	       nh == IPV6_EXT_AH || nh == IPV6_EXT_DSTOPTS;
 }
 
-/* Walk the extension header chain to the upper-layer protocol. Returns true
- * when the L4 header is locatable; *l4 is then its offset. */
+/* The length of the extension header e of kind nh (its first two bytes
+ * are readable). AH counts 4-byte words less 2 (RFC 4302), the others
+ * 8-byte words less 1 (RFC 8200); the fragment header is 8 bytes. */
+static size_t ipv6_ext_len(uint8_t nh, const uint8_t *e)
+{
+	if (nh == IPV6_EXT_FRAGMENT)
+		return IPV6_FRAG_HDR_LEN;
+	if (nh == IPV6_EXT_AH)
+		return ((size_t)e[1] + 2) * 4;
+	return ((size_t)e[1] + 1) * 8;
+}
+
+/* Walk the extension header chain to the upper-layer protocol, however
+ * long it is: every header is at least 8 bytes, so the frame's end stops
+ * the walk. Returns true when the L4 header is locatable; *l4 is then its
+ * offset. */
 static bool parse_ipv6(const struct frame *fr, size_t ip, struct pkt_fields *out, size_t *l4)
 {
 	const uint8_t *h = fr->data + ip;
@@ -111,19 +134,26 @@ static bool parse_ipv6(const struct frame *fr, size_t ip, struct pkt_fields *out
 		memcpy(out->dst, h + 24, 16);
 		out->has |= PKT_HAS_DST;
 	}
+	if (!readable(fr, ip, IPV6_HDR_LEN))
+		out->has |= PKT_HAS_INCOMPLETE;
 	if (!readable(fr, ip + 6, 1))
 		return false;
 
 	uint8_t nh = h[6];
 	size_t pos = ip + IPV6_HDR_LEN;
-	for (unsigned walked = 0; ipv6_is_extension(nh); walked++) {
-		if (walked == PKT_IPV6_MAX_EXT)
+	while (ipv6_is_extension(nh)) {
+		if (!readable(fr, pos, 2)) {
+			out->has |= PKT_HAS_INCOMPLETE;
 			return false;
-		if (!readable(fr, pos, nh == IPV6_EXT_FRAGMENT ? 4 : 2))
-			return false;
+		}
 
 		const uint8_t *e = fr->data + pos;
+		size_t len = ipv6_ext_len(nh, e);
+		if (!readable(fr, pos, len))
+			out->has |= PKT_HAS_INCOMPLETE;
 		if (nh == IPV6_EXT_FRAGMENT) {
+			if (!readable(fr, pos, 4))
+				return false;
 			if ((be16(e + 2) & 0xfff8) != 0) {
 				/* The rest of the chain is in the first
 				 * fragment: what follows here is payload. */
@@ -132,15 +162,9 @@ static bool parse_ipv6(const struct frame *fr, size_t ip, struct pkt_fields *out
 				out->nonfirst_fragment = true;
 				return false;
 			}
-			nh = e[0];
-			pos += IPV6_FRAG_HDR_LEN;
-		} else if (nh == IPV6_EXT_AH) {
-			nh = e[0];
-			pos += ((size_t)e[1] + 2) * 4; /* AH counts 4-byte words */
-		} else {
-			nh = e[0];
-			pos += ((size_t)e[1] + 1) * 8;
 		}
+		nh = e[0];
+		pos += len;
 	}
 	out->proto = nh;
 	out->has |= PKT_HAS_PROTO;
@@ -183,6 +207,13 @@ void pkt_parse(const uint8_t *frame, size_t len, struct pkt_fields *out)
 	out->len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
 	if (!parse_ethernet(&fr, &ethertype, &ip))
 		return;
+	if (is_vlan_tpid(ethertype)) {
+		/* More tags than are walked: the stack may still find IP
+		 * inside (nested VLAN devices), so the frame is incomplete,
+		 * of no family. */
+		out->has = PKT_HAS_INCOMPLETE;
+		return;
+	}
 	if (ethertype == ETHERTYPE_IPV4) {
 		out->family = FAM_V4;
 		l4_found = parse_ipv4(&fr, ip, out, &l4);

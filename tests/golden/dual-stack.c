@@ -13,7 +13,7 @@ UT_DEFINE_SET(1, 4096, 4096, 65536);
 
 static const char ut_meta[] SEC(".untrack.meta") __attribute__((used)) =
 	"untrack-meta\0111\012"
-	"abi\0113\012"
+	"abi\0114\012"
 	"source\011dual-stack.utp\012"
 	"policy\0110\011hygiene\0111\0111\0117\012"
 	"policy\0111\011mail\0111\01130\01113\012"

@@ -11,7 +11,7 @@ UT_DEFINE_RULE_STATS(4);
 
 static const char ut_meta[] SEC(".untrack.meta") __attribute__((used)) =
 	"untrack-meta\0111\012"
-	"abi\0113\012"
+	"abi\0114\012"
 	"source\011guard.utp\012"
 	"policy\0110\011servers\0110\0110\0114\012"
 	"rule\0110\011ingress\011deny\0110\0115\0115\011deny udp from 10.1.2.0/24 to port 53\012"

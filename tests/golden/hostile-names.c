@@ -14,7 +14,7 @@ UT_DEFINE_SET(2, 4096, 4096, 65536);
 
 static const char ut_meta[] SEC(".untrack.meta") __attribute__((used)) =
 	"untrack-meta\0111\012"
-	"abi\0113\012"
+	"abi\0114\012"
 	"source\011hostile-names.utp\012"
 	"policy\0110\011main\0111\0110\01115\012"
 	"policy\0111\011int\0111\0111\0119\012"

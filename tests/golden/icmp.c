@@ -11,7 +11,7 @@ UT_DEFINE_RULE_STATS(19);
 
 static const char ut_meta[] SEC(".untrack.meta") __attribute__((used)) =
 	"untrack-meta\0111\012"
-	"abi\0113\012"
+	"abi\0114\012"
 	"source\011icmp.utp\012"
 	"policy\0110\011pings-and-errors\0111\0115\0115\012"
 	"rule\0110\011ingress\011allow\0110\0116\0115\011allow icmp type 0\012"

@@ -12,7 +12,7 @@ UT_DEFINE_SET(0, 4096, 4096, 65536);
 
 static const char ut_meta[] SEC(".untrack.meta") __attribute__((used)) =
 	"untrack-meta\0111\012"
-	"abi\0113\012"
+	"abi\0114\012"
 	"source\011mix-table.utp\012"
 	"policy\0110\011mix\0111\0111\0119\012"
 	"rule\0110\011ingress\011allow\0110\01110\0115\011allow from 2001:db8:1::/48\012"
@@ -425,6 +425,9 @@ int untrack_policy(struct xdp_md *ctx)
 
 	if (!st)
 		return XDP_PASS;
+	/* More VLAN tags than untrack_main walks: no rule matches. */
+	if (!st->family)
+		goto decide;
 	{
 		/* Per key field, the packet's candidates: entries cN..eN of UT_TAB_IDS. */
 		__u32 c0 = 0, e0 = 0; /* src */

@@ -12,7 +12,7 @@ UT_DEFINE_SET(0, 4096, 4096, 65536);
 
 static const char ut_meta[] SEC(".untrack.meta") __attribute__((used)) =
 	"untrack-meta\0111\012"
-	"abi\0113\012"
+	"abi\0114\012"
 	"source\011spec-example.utp\012"
 	"policy\0110\011ddos\0111\01110\0114\012"
 	"policy\0111\011database\0111\01120\01110\012"

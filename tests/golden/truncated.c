@@ -11,7 +11,7 @@ UT_DEFINE_RULE_STATS(7);
 
 static const char ut_meta[] SEC(".untrack.meta") __attribute__((used)) =
 	"untrack-meta\0111\012"
-	"abi\0113\012"
+	"abi\0114\012"
 	"source\011truncated.utp\012"
 	"policy\0110\011truncated\0111\0111\0116\012"
 	"rule\0110\011ingress\011pass\0110\0117\0115\011pass proto 0\012"

@@ -13,7 +13,7 @@ UT_DEFINE_SET(1, 4096, 4096, 65536);
 
 static const char ut_meta[] SEC(".untrack.meta") __attribute__((used)) =
 	"untrack-meta\0111\012"
-	"abi\0113\012"
+	"abi\0114\012"
 	"source\011web-server.utp\012"
 	"policy\0110\011antispoof\0111\01110\0119\012"
 	"policy\0111\011web\0111\011100\01113\012"

@@ -51,6 +51,8 @@ int bench_run(struct kctx *k)
 		{"v4 udp vlan", FAM_V4, IPPROTO_NUM_UDP, 53, 1, 0},
 		{"v6 tcp", FAM_V6, IPPROTO_NUM_TCP, 80, 0, 0},
 		{"v6 udp 2 ext", FAM_V6, IPPROTO_NUM_UDP, 53, 0, 2},
+		/* past the inline steps of the walk, into bpf_loop */
+		{"v6 udp 20 ext", FAM_V6, IPPROTO_NUM_UDP, 53, 0, 20},
 		{"v4 tcp deny", FAM_V4, IPPROTO_NUM_TCP, 2, 0, 0},
 	};
 	struct rt *rt = &k->rt;

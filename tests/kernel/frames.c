@@ -183,8 +183,9 @@ static int add_built(struct corpus *c)
 			err |= add_flow(c, &fl, name);
 		}
 	}
-	/* IPv6 destination options chains around the depth limit. */
-	static const unsigned depths[] = {1, 2, 7, 8, 9, 12};
+	/* IPv6 destination options chains, with the depths that were once
+	 * a limit (8) and the issue's attack (9, 20 headers). */
+	static const unsigned depths[] = {1, 2, 7, 8, 9, 12, 20};
 	for (size_t i = 0; i < sizeof(depths) / sizeof(depths[0]); i++) {
 		for (int frag = 0; frag < 2; frag++) {
 			flow_init(&fl);
@@ -197,8 +198,6 @@ static int add_built(struct corpus *c)
 			snprintf(name, sizeof(name), "v6 udp %u dstopts%s", depths[i],
 				 frag ? " + first fragment" : "");
 			err |= add_flow(c, &fl, name);
-			if (depths[i] + (unsigned)frag > PKT_IPV6_MAX_EXT)
-				c->v[c->n - 1].trunc = TRUNC_UNCHECKED;
 		}
 	}
 	/* An MTU-sized frame. */
@@ -313,9 +312,44 @@ static int add_v6_chain(struct corpus *c, const char *name, unsigned ntags, cons
 	if (w.len > w.cap)
 		return -1;
 	f->len = w.len;
-	if (n > PKT_IPV6_MAX_EXT)
-		f->trunc = TRUNC_UNCHECKED;
 	return 0;
+}
+
+/* Chains of every depth up to 24, then a few far deeper (the walk has no
+ * limit but the frame): mixed kinds, each depth also ending in a
+ * non-first fragment; and chains of minimal destination options headers,
+ * the most headers a frame can hold. The parse test cuts each at every
+ * byte. */
+static int add_v6_deep(struct corpus *c, const struct ext *kinds, size_t nkinds,
+		       const struct ext *frag1)
+{
+	static const size_t deep[] = {32, 64, 100, 127, 128, 129, 150};
+	static const size_t minimal[] = {9, 20, 100, 200, 300};
+	static const struct ext dst0 = {EXT_DST, 0, 0};
+	struct ext chain[320];
+	char name[64];
+	int err = 0;
+
+	for (size_t k = 0; k < 25 + sizeof(deep) / sizeof(deep[0]); k++) {
+		size_t depth = k < 25 ? k : deep[k - 25];
+
+		for (size_t i = 0; i < depth; i++)
+			chain[i] = kinds[i % nkinds];
+		snprintf(name, sizeof(name), "depth %zu tcp", depth);
+		err |= add_v6_chain(c, name, k % 3, chain, depth, IPPROTO_NUM_TCP);
+		if (!depth)
+			continue;
+		chain[depth - 1] = *frag1;
+		snprintf(name, sizeof(name), "depth %zu ending in non-first fragment", depth);
+		err |= add_v6_chain(c, name, 0, chain, depth, IPPROTO_NUM_UDP);
+	}
+	for (size_t k = 0; k < sizeof(minimal) / sizeof(minimal[0]); k++) {
+		for (size_t i = 0; i < minimal[k]; i++)
+			chain[i] = dst0;
+		snprintf(name, sizeof(name), "%zu minimal dstopts udp", minimal[k]);
+		err |= add_v6_chain(c, name, 0, chain, minimal[k], IPPROTO_NUM_UDP);
+	}
+	return err;
 }
 
 static int add_v6_chains(struct corpus *c)
@@ -324,7 +358,6 @@ static int add_v6_chains(struct corpus *c)
 				ah = {EXT_AH, 4, 0}, frag0 = {EXT_FRAG, 0, 1},
 				frag1 = {EXT_FRAG, 0, 100 << 3}, hop_big = {EXT_HOP, 100, 0};
 	const struct ext all[] = {hop, rt, frag0, ah, dst};
-	struct ext chain[12];
 	int err = 0;
 
 	/* Each kind alone, then all together, with each upper protocol. */
@@ -352,18 +385,10 @@ static int add_v6_chains(struct corpus *c)
 	err |= add_v6_chain(c, "no next header", 0, all, 5, NH_NONE);
 	err |= add_v6_chain(c, "icmp(v4) inside", 0, &hop, 1, IPPROTO_NUM_ICMP);
 
-	/* Depth: UT_IPV6_MAX_EXT headers of mixed kinds still reach L4, one
-	 * more does not; a non-first fragment header ends the walk early,
-	 * but only if the walk gets to it. */
-	for (size_t depth = 6; depth <= 10; depth++) {
-		for (size_t i = 0; i < depth; i++)
-			chain[i] = all[i % 5];
-		snprintf(name, sizeof(name), "depth %zu tcp", depth);
-		err |= add_v6_chain(c, name, 1, chain, depth, IPPROTO_NUM_TCP);
-		chain[depth - 1] = frag1;
-		snprintf(name, sizeof(name), "depth %zu ending in non-first fragment", depth);
-		err |= add_v6_chain(c, name, 0, chain, depth, IPPROTO_NUM_UDP);
-	}
+	/* A chain that ends at the end of the frame, or cut inside an
+	 * extension header, is incomplete; a non-first fragment header
+	 * ends the walk early, but only if the walk gets to it. */
+	err |= add_v6_deep(c, all, 5, &frag1);
 	return err ? -1 : 0;
 }
 
@@ -517,7 +542,10 @@ static void random_ipv6(struct rng *r, struct wr *w)
 {
 	static const unsigned nhs[] = {EXT_HOP, EXT_RT, EXT_FRAG, EXT_AH, EXT_DST,
 				       6,	17,	58,	  132,	  1};
-	unsigned n = rng_below(r, 11), nh = pick(r, nhs, 10);
+	/* Mostly short chains; one in eight up to 130 headers, which the
+	 * frame's capacity may cut. */
+	unsigned n = rng_below(r, 8) ? rng_below(r, 11) : rng_below(r, 131);
+	unsigned nh = n ? pick(r, nhs, 5) : pick(r, nhs, 10);
 
 	wr8(w, 0x60);
 	wr_random(r, w, 5);
@@ -529,7 +557,8 @@ static void random_ipv6(struct rng *r, struct wr *w)
 
 		if (rng_below(r, 32) == 0)
 			e.hdrlen = (uint8_t)rng_next(r);
-		nh = pick(r, nhs, 10);
+		/* Mostly go on while the chain is to be longer. */
+		nh = i + 1 < n && rng_below(r, 8) ? pick(r, nhs, 5) : pick(r, nhs, 10);
 		if (e.type == EXT_FRAG) {
 			wr8(w, nh);
 			wr8(w, 0);

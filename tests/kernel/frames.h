@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FRAME_MAX 1600
+/* Room for chains of a few hundred IPv6 extension headers; below what
+ * BPF_PROG_TEST_RUN takes for XDP (a page less head- and tailroom). */
+#define FRAME_MAX 3072
 
 /* When UT_RT_TRUNCATED ("a field was cut off by the frame end") must count
  * for a prefix of a crafted frame. */
@@ -43,7 +45,8 @@ static inline uint32_t rng_below(struct rng *r, uint32_t n)
 	return (uint32_t)(rng_next(r) % n);
 }
 
-/* A random header stack in buf (cap >= 512); returns its length. */
+/* A random header stack in buf (cap >= 512; longer chains of IPv6
+ * extension headers are cut at cap); returns its length. */
 size_t frame_random(struct rng *r, uint8_t *buf, size_t cap);
 
 /* Flip, set or copy a few random bytes of frame, biased towards the

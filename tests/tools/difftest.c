@@ -74,9 +74,9 @@
 
 extern char **environ;
 
-#define MAX_FRAME	   512
-#define COUNTER_EVERY	   16 /* packets between counter checks */
-#define MAX_PRINTED	   10 /* mismatches printed in full */
+#define MAX_FRAME	   2048 /* room for 130 extension headers */
+#define COUNTER_EVERY	   16	/* packets between counter checks */
+#define MAX_PRINTED	   10	/* mismatches printed in full */
 #define MAX_REJECT_PRINTED 3
 #define MAX_STRATEGIES	   16
 
@@ -599,8 +599,9 @@ static size_t gen_packet(struct rng *r, const struct universe *u, uint8_t *buf, 
 	}
 	if (fl.family == FAM_V4 && chance(r, 20))
 		fl.ip_options_len = 4 * below(r, 11);
+	/* Chains of any length: the walk has no limit but the frame. */
 	if (fl.family == FAM_V6 && chance(r, 25))
-		fl.ext_headers = 1 + below(r, 10);
+		fl.ext_headers = chance(r, 80) ? 1 + below(r, 10) : 11 + below(r, 120);
 	k = below(r, 100);
 	fl.nonfirst_fragment = k < 10;
 	fl.first_fragment = k >= 10 && k < 20;
@@ -1002,7 +1003,9 @@ static bool check_counters(const struct ir_program *ir, const struct pkt_fields 
 			return false;
 		}
 	}
-	if (f->family) {
+	/* A frame with more VLAN tags than are walked reaches the policy as
+	 * family 0, incomplete. */
+	if (f->family || f->has) {
 		static const int outcomes[] = {[EVAL_NONE] = UT_RT_NO_MATCH,
 					       [EVAL_ALLOW] = UT_RT_ACCEPTED,
 					       [EVAL_DENY] = UT_RT_DROPPED,
@@ -1186,7 +1189,7 @@ static void one_policy(const struct opts *o, unsigned index, struct kernel *k, s
 			break;
 		}
 		s->packets++;
-		if (!f.family)
+		if (!f.family && !f.has)
 			s->non_ip++;
 		else
 			s->by_verdict[er.verdict]++;

@@ -55,7 +55,9 @@ struct good_case {
 	.family = fam, .has = HAS_ICMP, .proto = pr, .src = s, .dst = d, .type = t, .code = c
 #define ADDRS(fam, h, pr, s, d, nf)                                                                \
 	.family = fam, .has = h, .proto = pr, .src = s, .dst = d, .nonfirst = nf
-#define NOT_IP(fam) .family = fam
+#define NOT_IP(fam)	.family = fam
+/* No field, incomplete: IP cut short, or a frame with a third VLAN tag. */
+#define INCOMPLETE(fam) .family = fam, .has = PKT_HAS_INCOMPLETE
 
 static const struct good_case good_cases[] = {
 	{"deny tcp 192.0.2.1:1234 -> 10.0.0.1:80", DIR_INGRESS, EVAL_DENY, 0, 54,
@@ -70,7 +72,8 @@ static const struct good_case good_cases[] = {
 	 PORTS(FAM_V4, 6, "10.0.0.1", "10.0.0.2", 0, 0)},
 	{"pass hex " ARP_HEX, DIR_INGRESS, EVAL_PASS, 0, 42, NOT_IP(0)},
 	/* IPv4 by EtherType, with no IP header at all */
-	{"pass hex 0200000000020200 00000001 0800", DIR_INGRESS, EVAL_PASS, 0, 14, NOT_IP(FAM_V4)},
+	{"pass hex 0200000000020200 00000001 0800", DIR_INGRESS, EVAL_PASS, 0, 14,
+	 INCOMPLETE(FAM_V4)},
 	{"  allow @ 7 sctp 10.0.0.1:1->10.0.0.2:2   # no spaces round the arrow", DIR_INGRESS,
 	 EVAL_ALLOW, 7, 46, PORTS(FAM_V4, 132, "10.0.0.1", "10.0.0.2", 1, 2)},
 	{"deny\tudp\t10.0.0.1:1 -> 10.0.0.2:2\r", DIR_INGRESS, EVAL_DENY, 0, 42,
@@ -80,7 +83,7 @@ static const struct good_case good_cases[] = {
 	{"deny vlan 5 vlan 6 udp 10.0.0.1:1 -> 10.0.0.2:2", DIR_INGRESS, EVAL_DENY, 0, 50,
 	 PORTS(FAM_V4, 17, "10.0.0.1", "10.0.0.2", 1, 2)},
 	{"none vlan 1 vlan 2 vlan 3 tcp 10.0.0.1 -> 10.0.0.2", DIR_INGRESS, EVAL_NONE, 0, 66,
-	 NOT_IP(0)},
+	 INCOMPLETE(0)},
 	{"deny tcp 10.0.0.1:1 -> 10.0.0.2:2 frag", DIR_INGRESS, EVAL_DENY, 0, 42,
 	 ADDRS(FAM_V4, HAS_ADDRS, 6, "10.0.0.1", "10.0.0.2", true)},
 	{"deny udp [::1]:1 -> [::2]:2 frag first", DIR_INGRESS, EVAL_DENY, 0, 70,
@@ -99,9 +102,11 @@ static const struct good_case good_cases[] = {
 	 ADDRS(FAM_V4, HAS_ADDRS, 17, "10.0.0.1", "10.0.0.2", true)},
 	{"deny udp 2001:db8::1 -> 2001:db8::2 ext 8", DIR_INGRESS, EVAL_DENY, 0, 126,
 	 PORTS(FAM_V6, 17, "2001:db8::1", "2001:db8::2", 0, 0)},
-	/* one extension header more than the parser walks */
+	/* the walk goes on to the end of the chain */
 	{"deny udp 2001:db8::1 -> 2001:db8::2 ext 9", DIR_INGRESS, EVAL_DENY, 0, 134,
-	 ADDRS(FAM_V6, PKT_HAS_SRC | PKT_HAS_DST, 0, "2001:db8::1", "2001:db8::2", false)},
+	 PORTS(FAM_V6, 17, "2001:db8::1", "2001:db8::2", 0, 0)},
+	{"deny udp 2001:db8::1 -> 2001:db8::2 ext 255", DIR_INGRESS, EVAL_DENY, 0, 2102,
+	 PORTS(FAM_V6, 17, "2001:db8::1", "2001:db8::2", 0, 0)},
 	{"deny icmpv6 fe80::1 -> ff02::1 type 135", DIR_INGRESS, EVAL_DENY, 0, 62,
 	 ICMP(FAM_V6, 58, "fe80::1", "ff02::1", 135, 0)},
 	{"deny icmp 10.0.0.1 -> 10.0.0.2 frag type 3 code 4", DIR_INGRESS, EVAL_DENY, 0, 42,
@@ -306,8 +311,8 @@ static const struct bad_case bad_cases[] = {
 	 "1:39: error: expected an IPv4 options length, a multiple of 4 from 0 to 40, found '44'"},
 	{"deny tcp ::1 -> ::2 options 4", "1:21: error: 'options' needs IPv4 addresses"},
 	{"deny tcp 10.0.0.1 -> 10.0.0.2 ext 1", "1:31: error: 'ext' needs IPv6 addresses"},
-	{"deny tcp ::1 -> ::2 ext 65",
-	 "1:25: error: expected a number of extension headers 0-64, found '65'"},
+	{"deny tcp ::1 -> ::2 ext 256",
+	 "1:25: error: expected a number of extension headers 0-255, found '256'"},
 	{"deny tcp 10.0.0.1 -> 10.0.0.2 extra", "1:31: error: unexpected 'extra' after the packet"},
 	{"deny tcp 10.0.0.1 -> 10.0.0.2 -> 10.0.0.3",
 	 "1:31: error: unexpected '->' after the packet"},
@@ -716,7 +721,7 @@ static const char example_cases[] = "# blocklisted sources, whatever they send\n
 				    "deny@15 sctp 10.0.0.1 -> 10.0.0.2 frag\n"
 				    "pass@13 tcp 10.1.2.3:50000 -> 10.0.0.1:22 options 40\n"
 				    "pass@13 tcp [fd00::1]:50000 -> [fd00::2]:22 ext 8\n"
-				    "none tcp [fd00::1]:50000 -> [fd00::2]:22 ext 9\n"
+				    "pass@13 tcp [fd00::1]:50000 -> [fd00::2]:22 ext 9\n"
 				    "none hex " ARP_HEX "\n";
 
 static void test_end_to_end(void **state)

@@ -150,7 +150,9 @@ static void test_vlan_tags_skipped(void **state)
 			check_field_case(&field_cases[i], tags[t].nvlan, tags[t].outer_tpid);
 }
 
-static void test_vlan_third_tag_not_ip(void **state)
+/* A third tag: the frame may still be IP for the stack (nested VLAN
+ * devices), so it is incomplete, of no family. */
+static void test_vlan_third_tag_incomplete(void **state)
 {
 	static const uint16_t tpids[][3] = {
 		{0x8100, 0x8100, 0x8100},
@@ -171,8 +173,11 @@ static void test_vlan_third_tag_not_ip(void **state)
 		size_t len = build(&fl, buf, sizeof(buf));
 		parse_exact(buf, len, &f);
 		assert_int_equal(f.family, 0);
-		assert_int_equal(f.has, 0);
+		assert_int_equal(f.has, PKT_HAS_INCOMPLETE);
 		assert_int_equal(f.len, len);
+		/* Cut inside the tags, it is not known to be IP at all. */
+		parse_exact(buf, 14 + 4 + 3, &f);
+		assert_int_equal(f.has, 0);
 	}
 }
 
@@ -219,9 +224,10 @@ static void test_ipv4_ihl_below_5(void **state)
 	for (unsigned ihl = 0; ihl < 5; ihl++) {
 		buf[14] = (uint8_t)(0x40 | ihl);
 		parse_exact(buf, len, &f);
-		/* The addresses sit at fixed offsets; only L4 is lost. */
+		/* The addresses sit at fixed offsets; only L4 is lost, and
+		 * the header is broken: incomplete. */
 		assert_int_equal(f.family, FAM_V4);
-		assert_int_equal(f.has, HAS_ADDRS);
+		assert_int_equal(f.has, HAS_ADDRS | PKT_HAS_INCOMPLETE);
 		assert_int_equal(f.proto, 6);
 		assert_addr(f.src, "10.0.0.1");
 		assert_addr(f.dst, "10.0.0.2");
@@ -242,7 +248,14 @@ static void test_ipv4_ihl_past_end(void **state)
 	size_t len = build(&fl, buf, sizeof(buf));
 	buf[14] = 0x4f;
 	parse_exact(buf, len, &f); /* 20 bytes of TCP fall inside the 60-byte header */
-	assert_int_equal(f.has, HAS_ADDRS);
+	assert_int_equal(f.has, HAS_ADDRS | PKT_HAS_INCOMPLETE);
+	/* A non-first fragment with that header is incomplete too: the
+	 * stack drops a header it cannot read whole. */
+	buf[20] = 0x00;
+	buf[21] = 0x10;
+	parse_exact(buf, len, &f);
+	assert_int_equal(f.has, HAS_ADDRS | PKT_HAS_INCOMPLETE);
+	assert_true(f.nonfirst_fragment);
 }
 
 /* ---------------------------------------------------------------- IPv6 ext */
@@ -301,7 +314,7 @@ static size_t v6_chain(const struct ext *chain, size_t n, uint8_t proto, uint8_t
 
 struct ext_case {
 	const char *name;
-	struct ext chain[12];
+	struct ext chain[10];
 	size_t n;
 	uint8_t proto; /* the final upper-layer protocol written */
 	uint8_t has;
@@ -341,33 +354,36 @@ static const struct ext_case ext_cases[] = {
 	 58,
 	 false},
 	{"depth 7", {DST0, DST0, DST0, DST0, DST0, DST0, DST0}, 7, 17, HAS_PORTS, 17, false},
-	{"depth exactly the limit",
-	 {DST0, DST0, DST0, DST0, DST0, DST0, DST0, DST0},
-	 8,
+	/* Depth 8 was once a limit: the chain now goes on to its end. */
+	{"depth 9",
+	 {DST0, DST0, DST0, DST0, DST0, DST0, DST0, DST0, DST0},
+	 9,
 	 17,
 	 HAS_PORTS,
 	 17,
 	 false},
-	{"depth one past the limit",
-	 {DST0, DST0, DST0, DST0, DST0, DST0, DST0, DST0, DST0},
-	 9,
-	 17,
-	 PKT_HAS_SRC | PKT_HAS_DST,
-	 0,
-	 false},
-	{"depth 8 ending in a non-first fragment",
-	 {DST0, DST0, DST0, DST0, DST0, DST0, DST0, {44, 0, 0x0008}},
-	 8,
-	 6,
-	 HAS_ADDRS,
-	 6,
-	 true},
 	{"non-first fragment as the 9th header",
 	 {DST0, DST0, DST0, DST0, DST0, DST0, DST0, DST0, {44, 0, 0x0008}},
 	 9,
 	 6,
-	 PKT_HAS_SRC | PKT_HAS_DST,
-	 0,
+	 HAS_ADDRS,
+	 6,
+	 true},
+	{"mixed kinds, depth 10",
+	 {{0, 0, 0},
+	  {43, 2, 0},
+	  FRAG_OFF0,
+	  {51, 4, 0},
+	  DST0,
+	  DST0,
+	  {43, 0, 0},
+	  {51, 1, 0},
+	  DST0,
+	  DST0},
+	 10,
+	 6,
+	 HAS_PORTS,
+	 6,
 	 false},
 };
 
@@ -377,7 +393,6 @@ static void test_ipv6_extension_headers(void **state)
 	struct pkt_fields f;
 
 	(void)state;
-	assert_int_equal(PKT_IPV6_MAX_EXT, 8); /* the table's depth cases assume it */
 	for (size_t i = 0; i < sizeof(ext_cases) / sizeof(ext_cases[0]); i++) {
 		const struct ext_case *c = &ext_cases[i];
 
@@ -401,15 +416,17 @@ static void test_ipv6_extension_headers(void **state)
 	}
 }
 
-/* pktbuild's own extension headers reach the same limit. */
+/* pktbuild's own extension headers: any number of them, and the frame cut
+ * anywhere inside them is incomplete with the protocol unreadable or, cut
+ * inside the last one, readable. */
 static void test_ipv6_builder_depth(void **state)
 {
 	struct flow fl;
 	struct pkt_fields f;
-	uint8_t buf[512];
+	uint8_t buf[2048];
 
 	(void)state;
-	for (unsigned n = 0; n <= PKT_IPV6_MAX_EXT + 2; n++) {
+	for (unsigned n = 0; n <= 130; n++) {
 		flow_init(&fl);
 		fl.family = FAM_V6;
 		fl.proto = 17;
@@ -418,12 +435,21 @@ static void test_ipv6_builder_depth(void **state)
 		fl.ext_headers = n;
 		size_t len = build(&fl, buf, sizeof(buf));
 		parse_exact(buf, len, &f);
-		if (n <= PKT_IPV6_MAX_EXT) {
-			assert_int_equal(f.has, HAS_PORTS);
-			assert_int_equal(f.dport, 9);
-		} else {
-			assert_int_equal(f.has, PKT_HAS_SRC | PKT_HAS_DST);
+		assert_int_equal(f.has, HAS_PORTS);
+		assert_int_equal(f.dport, 9);
+		/* Ethernet 14 | IPv6 40 | n * 8 | UDP 8 */
+		size_t l4 = 14 + 40 + (size_t)n * 8;
+		assert_int_equal(len, l4 + 8);
+		for (size_t cut = 54; cut < l4; cut++) {
+			parse_exact(buf, cut, &f);
+			assert_true(f.has & PKT_HAS_INCOMPLETE);
+			/* Only the last header's first two bytes give the
+			 * protocol away. */
+			assert_int_equal(f.has & ~PKT_HAS_INCOMPLETE,
+					 cut >= l4 - 6 ? HAS_ADDRS : PKT_HAS_SRC | PKT_HAS_DST);
 		}
+		parse_exact(buf, l4, &f);
+		assert_int_equal(f.has, HAS_ADDRS);
 	}
 }
 
@@ -517,6 +543,7 @@ struct truncation_sample {
 	struct flow flow;
 	size_t family_at, proto_at, src_at, dst_at, sport_at, dport_at, type_at, code_at;
 	size_t nonfirst_at;
+	size_t complete_at; /* the end of the IP headers: shorter is incomplete */
 	size_t full_len;
 };
 
@@ -557,6 +584,8 @@ static void check_truncation(struct truncation_sample *s)
 		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 			if (fields[i].at && cut >= fields[i].at)
 				want |= fields[i].bit;
+		if (cut >= s->family_at && cut < s->complete_at)
+			want |= PKT_HAS_INCOMPLETE;
 
 		parse_exact(buf, cut, &f);
 		if (f.has != want)
@@ -590,9 +619,9 @@ static void test_truncation_every_byte(void **state)
 
 	(void)state;
 	/* Ethernet 14 | IPv4 20 | TCP 20 */
-	s[n] = (struct truncation_sample){"ipv4 tcp",	  .family_at = 14, .proto_at = 24,
-					  .src_at = 30,	  .dst_at = 34,	   .sport_at = 36,
-					  .dport_at = 38, .full_len = 54};
+	s[n] = (struct truncation_sample){"ipv4 tcp",	  .family_at = 14,   .proto_at = 24,
+					  .src_at = 30,	  .dst_at = 34,	     .sport_at = 36,
+					  .dport_at = 38, .complete_at = 34, .full_len = 54};
 	fill_flow(&s[n++].flow, FAM_V4, 6);
 
 	/* Ethernet 14 | tag 4 | IPv4 20 + options 8 | UDP 8 */
@@ -603,6 +632,7 @@ static void test_truncation_every_byte(void **state)
 					  .dst_at = 38,
 					  .sport_at = 48,
 					  .dport_at = 50,
+					  .complete_at = 46,
 					  .full_len = 54};
 	fill_flow(&s[n].flow, FAM_V4, 17);
 	s[n].flow.nvlan = 1;
@@ -610,9 +640,9 @@ static void test_truncation_every_byte(void **state)
 	s[n++].flow.ip_options_len = 8;
 
 	/* Ethernet 14 | IPv4 20 | ICMP 8 */
-	s[n] = (struct truncation_sample){"ipv4 icmp",	 .family_at = 14, .proto_at = 24,
-					  .src_at = 30,	 .dst_at = 34,	  .type_at = 35,
-					  .code_at = 36, .full_len = 42};
+	s[n] = (struct truncation_sample){"ipv4 icmp",	 .family_at = 14,   .proto_at = 24,
+					  .src_at = 30,	 .dst_at = 34,	    .type_at = 35,
+					  .code_at = 36, .complete_at = 34, .full_len = 42};
 	fill_flow(&s[n++].flow, FAM_V4, 1);
 
 	/* Ethernet 14 | IPv4 20 (offset 185) | 8 bytes of payload */
@@ -622,15 +652,16 @@ static void test_truncation_every_byte(void **state)
 					  .src_at = 30,
 					  .dst_at = 34,
 					  .nonfirst_at = 22,
+					  .complete_at = 34,
 					  .full_len = 42};
 	fill_flow(&s[n].flow, FAM_V4, 6);
 	s[n++].flow.nonfirst_fragment = true;
 
 	/* Ethernet 14 | IPv6 40 | dest-opts 8 | UDP 8: the protocol needs
 	 * the extension header's first two bytes. */
-	s[n] = (struct truncation_sample){"ipv6 dstopts udp", .family_at = 14, .proto_at = 56,
-					  .src_at = 38,	      .dst_at = 54,    .sport_at = 64,
-					  .dport_at = 66,     .full_len = 70};
+	s[n] = (struct truncation_sample){"ipv6 dstopts udp", .family_at = 14,	 .proto_at = 56,
+					  .src_at = 38,	      .dst_at = 54,	 .sport_at = 64,
+					  .dport_at = 66,     .complete_at = 62, .full_len = 70};
 	fill_flow(&s[n].flow, FAM_V6, 17);
 	s[n++].flow.ext_headers = 1;
 
@@ -643,6 +674,7 @@ static void test_truncation_every_byte(void **state)
 					  .dst_at = 54,
 					  .sport_at = 64,
 					  .dport_at = 66,
+					  .complete_at = 62,
 					  .full_len = 82};
 	fill_flow(&s[n].flow, FAM_V6, 6);
 	s[n++].flow.first_fragment = true;
@@ -654,15 +686,16 @@ static void test_truncation_every_byte(void **state)
 					  .src_at = 38,
 					  .dst_at = 54,
 					  .nonfirst_at = 58,
+					  .complete_at = 62,
 					  .full_len = 70};
 	fill_flow(&s[n].flow, FAM_V6, 17);
 	s[n++].flow.nonfirst_fragment = true;
 
 	/* Ethernet 14 | tags 8 | IPv6 40 | ICMPv6 8: without extension
 	 * headers the protocol is byte 6. */
-	s[n] = (struct truncation_sample){"qinq ipv6 icmpv6", .family_at = 22, .proto_at = 29,
-					  .src_at = 46,	      .dst_at = 62,    .type_at = 63,
-					  .code_at = 64,      .full_len = 70};
+	s[n] = (struct truncation_sample){"qinq ipv6 icmpv6", .family_at = 22,	 .proto_at = 29,
+					  .src_at = 46,	      .dst_at = 62,	 .type_at = 63,
+					  .code_at = 64,      .complete_at = 62, .full_len = 70};
 	fill_flow(&s[n].flow, FAM_V6, 58);
 	s[n].flow.nvlan = 2;
 	s[n].flow.vlan_tpid[0] = 0x88a8;
@@ -756,6 +789,9 @@ static void test_random_frames(void **state)
 		}
 		if (f.has & (PKT_HAS_DPORT | PKT_HAS_TYPE))
 			assert_true(f.has & PKT_HAS_PROTO);
+		/* An incomplete packet has no L4 field. */
+		if (f.has & PKT_HAS_INCOMPLETE)
+			assert_false(f.has & (PKT_HAS_SPORT | PKT_HAS_TYPE));
 	}
 }
 
@@ -764,7 +800,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_vlan_tags_skipped),
-		cmocka_unit_test(test_vlan_third_tag_not_ip),
+		cmocka_unit_test(test_vlan_third_tag_incomplete),
 		cmocka_unit_test(test_ipv4_options),
 		cmocka_unit_test(test_ipv4_ihl_below_5),
 		cmocka_unit_test(test_ipv4_ihl_past_end),
