@@ -15,6 +15,7 @@
  * (the largest is about 2,200 bytes). */
 #define CASES_MAX_EXT  255
 #define FLOW_FRAME_MAX 4096
+#define ETH_FRAME_HLEN 14 /* addresses and EtherType; tags come on top */
 
 #define ADDR_TEXT_MAX  64 /* longer tokens are no address */
 #define FOUND_TEXT_MAX 48 /* how much of a bad token an error quotes */
@@ -262,11 +263,15 @@ static bool parse_endpoint(struct lexer *lx, struct token t, const char *what, s
 }
 
 /* The packet's options after the addresses, in any order, each at most once:
- *   [ 'type' N [ 'code' N ] ] [ 'frag' [ 'first' ] ] [ 'options' N ] [ 'ext' N ] */
-static bool parse_flow_options(struct lexer *lx, struct flow *fl, struct token proto_tok)
+ *   [ 'type' N [ 'code' N ] ] [ 'frag' [ 'first' ] ] [ 'options' N ] [ 'ext' N ]
+ *   [ 'cut' N ]
+ * *cut is where 'cut' ends the IP packet, or -1. */
+static bool parse_flow_options(struct lexer *lx, struct flow *fl, struct token proto_tok,
+			       struct token *cut_tok, long *cut)
 {
 	char buf[FOUND_TEXT_MAX];
-	bool seen_type = false, seen_frag = false, seen_options = false, seen_ext = false;
+	bool seen_type = false, seen_frag = false, seen_options = false, seen_ext = false,
+	     seen_cut = false;
 	unsigned long v;
 
 	for (struct token t = lex_next(lx); t.n; t = lex_next(lx)) {
@@ -279,6 +284,8 @@ static bool parse_flow_options(struct lexer *lx, struct flow *fl, struct token p
 			seen = &seen_options;
 		else if (tok_is(t, "ext"))
 			seen = &seen_ext;
+		else if (tok_is(t, "cut"))
+			seen = &seen_cut;
 		else
 			seen = NULL;
 		if (!seen && tok_is(t, "code")) {
@@ -344,6 +351,15 @@ static bool parse_flow_options(struct lexer *lx, struct flow *fl, struct token p
 				return false;
 			}
 			fl->ip_options_len = (unsigned)v;
+		} else if (tok_is(t, "cut")) {
+			if (!tok_number(n, FLOW_FRAME_MAX, &v)) {
+				diag_at(lx->d, DIAG_ERROR, tok_loc(lx, n),
+					"expected the number of IP bytes to keep, found %s",
+					found(n, buf));
+				return false;
+			}
+			*cut_tok = t;
+			*cut = (long)v;
 		} else {
 			if (fl->family != FAM_V6) {
 				diag_at(lx->d, DIAG_ERROR, tok_loc(lx, t),
@@ -468,7 +484,9 @@ static bool parse_flow(struct lexer *lx, struct token t, struct case_item *item)
 	memcpy(fl.dst, dst.addr, sizeof(fl.dst));
 	fl.sport = src.port;
 	fl.dport = dst.port;
-	if (!parse_flow_options(lx, &fl, proto_tok))
+	struct token cut_tok = {0};
+	long cut = -1;
+	if (!parse_flow_options(lx, &fl, proto_tok, &cut_tok, &cut))
 		return false;
 
 	uint8_t frame[FLOW_FRAME_MAX];
@@ -479,6 +497,16 @@ static bool parse_flow(struct lexer *lx, struct token t, struct case_item *item)
 			"internal error: cannot build this packet");
 		return false;
 	}
+	/* 'cut N' keeps the Ethernet header, the tags and N bytes of IP. */
+	size_t ip = ETH_FRAME_HLEN + 4 * (size_t)fl.nvlan;
+	if (cut >= 0 && (size_t)cut >= len - ip) {
+		diag_at(lx->d, DIAG_ERROR, tok_loc(lx, cut_tok),
+			"'cut %ld' keeps the whole packet: its IP part is %zu bytes", cut,
+			len - ip);
+		return false;
+	}
+	if (cut >= 0)
+		len = ip + (size_t)cut;
 	item->frame = xmalloc(len);
 	memcpy(item->frame, frame, len);
 	item->len = len;
