@@ -308,6 +308,8 @@ void rinfo_build(struct shadow_ctx *c, const struct ir_rule *r, struct rinfo *ri
 		ri->need |= T;
 	if (r->icmp_code >= 0)
 		ri->need |= C;
+	if (r->incomplete)
+		ri->need |= I;
 
 	for (unsigned k = 0; k < 2; k++) {
 		if (ports[k])
@@ -326,9 +328,11 @@ void rinfo_build(struct shadow_ctx *c, const struct ir_rule *r, struct rinfo *ri
 	for (unsigned i = 0; i < NSTATES; i++) {
 		const struct pkt_state *st = &states[i];
 
-		/* A frame of no family meets no rule. */
-		if (st->family == 0 || !fam_ok[st->family == FAM_V4 ? 0 : 1] ||
-		    (ri->need & ~st->has))
+		/* A frame of no family meets only a rule of both families
+		 * whose sole condition is 'incomplete'. */
+		if (st->family == 0
+			    ? r->families != FAM_ALL || ri->need != I
+			    : !fam_ok[st->family == FAM_V4 ? 0 : 1] || (ri->need & ~st->has))
 			continue;
 		if (r->proto >= 0 && !univ_has(st->univ, r->proto))
 			continue;

@@ -35,14 +35,18 @@ struct emit_ctx {
 };
 
 /* Does r test some field of the packet? A rule that does not matches
- * every IP packet. */
+ * every IP packet (or, with 'incomplete', every incomplete frame). */
 bool emit_rule_reads_fields(const struct ir_rule *r);
 /* A rule with no condition at all: it must still not match a frame of no
  * family (untrack_abi.h, UT_FAM_*). */
 bool emit_rule_is_bare(const struct ir_rule *r);
-/* A frame of no family meets no rule: where a strategy would let it reach
- * one, it first runs this block. */
+/* A frame of no family meets only the rules whose sole condition is
+ * 'incomplete': where a strategy would let it reach others, it first runs
+ * this block, which decides it in evaluation order among those rules. */
 void emit_deep_frames(const struct emit_ctx *e);
+/* What rule r does once it matched, as statements after indent: a log
+ * rule counts and logs, the others set verdict and rule and go to decide. */
+void emit_action(FILE *out, const struct ir_rule *r, const char *indent);
 /* Does rule r test anything of a packet of family fam (FAM_V4 or FAM_V6,
  * one of the rule's families, which the caller has tested; 0: none tested)? */
 bool emit_rule_has_tests(const struct ir_rule *r, uint8_t fam);

@@ -233,14 +233,12 @@ bool emit_rule_reads_fields(const struct ir_rule *r)
 
 bool emit_rule_is_bare(const struct ir_rule *r)
 {
-	return !emit_rule_reads_fields(r);
+	return !r->incomplete && !emit_rule_reads_fields(r);
 }
 
 bool emit_rule_has_tests(const struct ir_rule *r, uint8_t fam)
 {
-	return family_test(r, fam) || r->dport || r->sport || r->src || r->dst ||
-	       r->proto != IR_PROTO_ANY || r->icmp_type != IR_ICMP_ANY ||
-	       r->icmp_code != IR_ICMP_ANY;
+	return family_test(r, fam) || r->incomplete || emit_rule_reads_fields(r);
 }
 
 void emit_rule_condition_in(const struct emit_ctx *e, const struct ir_rule *r, uint8_t fam,
@@ -279,6 +277,8 @@ void emit_rule_condition_in(const struct emit_ctx *e, const struct ir_rule *r, u
 	if (r->icmp_code != IR_ICMP_ANY)
 		fprintf(conj_next(&c), "%sst->icmp_code == %d",
 			r->icmp_code ? "" : "(st->has & UT_HAS_CODE) && ", r->icmp_code);
+	if (r->incomplete)
+		fputs("(st->has & UT_HAS_INCOMPLETE)", conj_next(&c));
 	/* A rule without tests: callers leave out the `if`, but the
 	 * expression must still be one. */
 	if (c.first)

@@ -83,7 +83,7 @@ static bool emit_guard(const struct emit_ctx *e, uint8_t fam)
 }
 
 /* What a matching rule does, at indent. */
-static void emit_action(FILE *out, const struct ir_rule *r, const char *indent)
+void emit_action(FILE *out, const struct ir_rule *r, const char *indent)
 {
 	static const char *const verdicts[] = {
 		[ACT_ALLOW] = "UT_VERDICT_ACCEPT",

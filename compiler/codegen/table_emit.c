@@ -746,6 +746,9 @@ static void build_rules(struct table *t)
 			need |= UT_HAS_SRC;
 		if (r->dst)
 			need |= UT_HAS_DST;
+		/* not a field, but a bit of the same byte */
+		if (r->incomplete)
+			need |= UT_HAS_INCOMPLETE;
 		/* byte 1: the readable fields the rule needs */
 		d->m0 |= (uint64_t)need << 8;
 		d->v0 |= (uint64_t)need << 8;

@@ -86,7 +86,9 @@ struct ast_rule {
 	bool has_type, has_code;
 	struct ast_number icmp_type, icmp_code;
 	struct ut_loc icmp_loc; /* 'type N [code N]' */
-	struct ut_loc loc;	/* the whole rule */
+	bool incomplete;	/* 'incomplete' was written */
+	struct ut_loc incomplete_loc;
+	struct ut_loc loc; /* the whole rule */
 };
 
 struct ast_set {

@@ -60,6 +60,8 @@ static void dump_rule(FILE *out, const struct ast_rule *r)
 	fprintf(out, "    rule %s%s",
 		r->dir_written ? (r->dir == AST_EGRESS ? "egress " : "ingress ") : "",
 		action_names[r->action]);
+	if (r->incomplete)
+		fputs(" incomplete", out);
 	if (r->proto == AST_PROTO_NUMBER)
 		fprintf(out, " proto %" PRIu64, r->proto_num.value);
 	else if (r->proto != AST_PROTO_NONE)

@@ -366,6 +366,26 @@ static bool check_l4(struct sema *s, const struct ast_rule *r, int16_t proto)
 	return ok;
 }
 
+/* 'incomplete' matches packets whose L4 header cannot be located, so it
+ * excludes every L4 condition; and nftables, which runs egress rules, has
+ * no test for a cut IPv6 extension header chain (docs/egress.md). */
+static bool check_incomplete(struct sema *s, const struct ast_rule *r, enum rule_dir dir)
+{
+	if (!r->incomplete)
+		return true;
+	if (dir == DIR_EGRESS) {
+		diag_at(s->d, DIAG_ERROR, r->incomplete_loc,
+			"'incomplete' is for ingress rules only: nftables cannot see where an IPv6 extension header chain is cut");
+		return false;
+	}
+	if (r->from.ports.present || r->to.ports.present || r->has_type) {
+		diag_at(s->d, DIAG_ERROR, r->incomplete_loc,
+			"rule can never match: an incomplete packet has no ports and no ICMP type or code");
+		return false;
+	}
+	return true;
+}
+
 static const enum rule_action action_map[] = {
 	[AST_ALLOW] = ACT_ALLOW,
 	[AST_DENY] = ACT_DENY,
@@ -388,6 +408,7 @@ static bool lower_rule(struct sema *s, const struct ast_rule *r, uint32_t policy
 	out->loc = r->loc;
 	out->icmp_type = r->has_type ? (int16_t)(r->icmp_type.value & 0xff) : IR_ICMP_ANY;
 	out->icmp_code = r->has_code ? (int16_t)(r->icmp_code.value & 0xff) : IR_ICMP_ANY;
+	out->incomplete = r->incomplete;
 
 	ok &= lower_proto(s, r, &out->proto, &proto_fam);
 	ok &= lower_addrs(s, &r->from.addrs, out->dir, &out->src, &src_fam);
@@ -396,6 +417,7 @@ static bool lower_rule(struct sema *s, const struct ast_rule *r, uint32_t policy
 	ok &= lower_ports(s, &r->to.ports, &out->dport);
 	if (r->proto != AST_PROTO_NUMBER || out->proto != IR_PROTO_ANY)
 		ok &= check_l4(s, r, out->proto);
+	ok &= check_incomplete(s, r, out->dir);
 
 	out->families = proto_fam & src_fam & dst_fam;
 	if (out->families == 0) {

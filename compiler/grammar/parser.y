@@ -184,6 +184,9 @@ static void parse_abandon(struct parse_state *ps)
 %token SET "'set'" POLICY "'policy'" ORDER "'order'"
 %token INGRESS "'ingress'" EGRESS "'egress'"
 %token ALLOW "'allow'" DENY "'deny'" PASS "'pass'" LOG "'log'"
+/* before the protocols: syntax errors list what may follow an action in
+ * the order it may be written */
+%token INCOMPLETE "'incomplete'"
 %token TCP "'tcp'" UDP "'udp'" SCTP "'sctp'" ICMP "'icmp'" ICMPV6 "'icmpv6'" PROTO "'proto'"
 %token FROM "'from'" TO "'to'" PORT "'port'" NOT "'not'" ANY "'any'"
 %token TYPE "'type'" CODE "'code'"
@@ -272,9 +275,17 @@ rule_list:
 	| rule_list error sep { yyerrok; rule_error(ps); }
 	;
 
-/* rule := [ 'ingress' | 'egress' ] action [ proto ] [ 'from' side ] [ 'to' side ] [ icmp ] */
+/* rule := [ 'ingress' | 'egress' ] action [ 'incomplete' ] [ proto ] [ 'from' side ]
+ *         [ 'to' side ] [ icmp ] */
 rule:
-	  dir_opt action proto_opt from_opt to_opt icmp_opt { rule_end(ps, @$); }
+	  dir_opt action incomplete_opt proto_opt from_opt to_opt icmp_opt { rule_end(ps, @$); }
+	;
+
+/* Where the condition stands: right after the action, so that it reads as
+ * an adjective of what follows ("deny incomplete udp from ..."). */
+incomplete_opt:
+	  %empty
+	| INCOMPLETE { ps->rule.incomplete = true; ps->rule.incomplete_loc = @1; }
 	;
 
 dir_opt:

@@ -156,6 +156,8 @@ char *ir_rule_format(const struct ir_program *p, const struct ir_rule *r)
 	if (r->dir == DIR_EGRESS)
 		put_str(&t, "egress ");
 	put_str(&t, rule_action_name(r->action));
+	if (r->incomplete)
+		put_str(&t, " incomplete");
 	if (r->proto != IR_PROTO_ANY) {
 		const char *name = proto_name(r->proto);
 

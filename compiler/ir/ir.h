@@ -59,6 +59,11 @@ struct ir_rule {
 	struct ir_port_match *dport;
 	int16_t icmp_type; /* IR_ICMP_ANY or 0..255 */
 	int16_t icmp_code;
+	/* The packet's IP headers are cut off or malformed, so that its
+	 * protocol or ports cannot be located (docs/language.md,
+	 * "incomplete"). Such a packet has no L4 field, so a rule with this
+	 * condition has no port or ICMP condition. */
+	bool incomplete;
 	struct ut_loc loc;
 	char *text; /* canonical form, e.g. "deny udp from port 19" */
 };

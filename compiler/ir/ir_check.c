@@ -86,6 +86,9 @@ static int check_rule(const struct ir_program *p, size_t i, char *why, size_t le
 	    r->icmp_code > 255)
 		return broken(why, len, "rule %zu: ICMP type %d code %d", i, r->icmp_type,
 			      r->icmp_code);
+	if (r->incomplete &&
+	    (r->sport || r->dport || r->icmp_type != IR_ICMP_ANY || r->dir != DIR_INGRESS))
+		return broken(why, len, "rule %zu: incomplete with an L4 condition or egress", i);
 	if (!r->text)
 		return broken(why, len, "rule %zu: no canonical text", i);
 	if (r->src && (problem = addr_problem(p, r->src, r->families)))

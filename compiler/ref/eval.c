@@ -51,9 +51,16 @@ static bool value_matches(int16_t want, bool readable, uint8_t value)
 bool eval_rule_matches(const struct ir_program *p, const struct ir_rule *r,
 		       const struct pkt_fields *f)
 {
-	/* family 0 (not IP, or more VLAN tags than are walked) shares no
-	 * bit with any rule's families. */
-	if ((f->family & r->families) == 0)
+	bool incomplete = f->has & PKT_HAS_INCOMPLETE;
+
+	if (r->incomplete && !incomplete)
+		return false;
+	/* family 0 (not IP) shares no bit with any rule's families. A frame
+	 * with more VLAN tags than are walked is of no family either, but
+	 * incomplete: it meets the rules of both families that ask for
+	 * that, and (no field being readable) whose only condition it is. */
+	if ((f->family & r->families) == 0 &&
+	    !(f->family == 0 && incomplete && r->incomplete && r->families == FAM_ALL))
 		return false;
 	return value_matches(r->proto, f->has & PKT_HAS_PROTO, f->proto) &&
 	       addr_matches(p, r->src, f->has & PKT_HAS_SRC, f->family, f->src) &&

@@ -496,5 +496,8 @@ for f in "$TD"/bogons/*; do
 	end
 done
 
+# shellcheck source=tests/cli/incomplete.sh
+source "$root/tests/cli/incomplete.sh"
+
 echo "$passed passed, $failed failed"
 ((failed == 0))

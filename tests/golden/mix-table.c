@@ -425,9 +425,11 @@ int untrack_policy(struct xdp_md *ctx)
 
 	if (!st)
 		return XDP_PASS;
-	/* More VLAN tags than untrack_main walks: no rule matches. */
-	if (!st->family)
+	/* More VLAN tags than untrack_main walks: only 'incomplete' alone
+	 * matches. */
+	if (!st->family) {
 		goto decide;
+	}
 	{
 		/* Per key field, the packet's candidates: entries cN..eN of UT_TAB_IDS. */
 		__u32 c0 = 0, e0 = 0; /* src */

@@ -4,9 +4,9 @@
 # are listed in source order, separated by " | ".
 
 # every syntax error, each on its own rule
-deny bogus\nallow tcp to port 80\nallow tcp to to port 81\nallow udp to port 53\ndeny udp from port x ; fail ; 1:6: syntax error: unexpected 'bogus', expected end of line, 'tcp', 'udp', 'sctp', 'icmp', 'icmpv6', 'proto', 'from', 'to', 'type', ';' or '}' | 3:14: syntax error: unexpected 'to', expected set reference, address, 'port', 'not', 'any' or '{' | 5:20: syntax error: unexpected 'x', expected number, 'not' or '{'
-policy p { deny bogus } policy q { deny udp to port x } ; fail ; 1:17: syntax error: unexpected 'bogus', expected end of line, 'tcp', 'udp', 'sctp', 'icmp', 'icmpv6', 'proto', 'from', 'to', 'type', ';' or '}' | 1:53: syntax error: unexpected 'x', expected number, 'not' or '{'
-set s { 10.0.0.1 10.0.0.2 }\nset t { any }\npolicy p { deny bogus } ; fail ; 1:18: syntax error: unexpected '10.0.0.2', expected end of line, '}' or ',' | 2:9: syntax error: unexpected 'any', expected set reference or address | 3:17: syntax error: unexpected 'bogus', expected end of line, 'tcp', 'udp', 'sctp', 'icmp', 'icmpv6', 'proto', 'from', 'to', 'type', ';' or '}'
+deny bogus\nallow tcp to port 80\nallow tcp to to port 81\nallow udp to port 53\ndeny udp from port x ; fail ; 1:6: syntax error: unexpected 'bogus', expected end of line, 'incomplete', 'tcp', 'udp', 'sctp', 'icmp', 'icmpv6', 'proto', 'from', 'to', 'type', ';' or '}' | 3:14: syntax error: unexpected 'to', expected set reference, address, 'port', 'not', 'any' or '{' | 5:20: syntax error: unexpected 'x', expected number, 'not' or '{'
+policy p { deny bogus } policy q { deny udp to port x } ; fail ; 1:17: syntax error: unexpected 'bogus', expected end of line, 'incomplete', 'tcp', 'udp', 'sctp', 'icmp', 'icmpv6', 'proto', 'from', 'to', 'type', ';' or '}' | 1:53: syntax error: unexpected 'x', expected number, 'not' or '{'
+set s { 10.0.0.1 10.0.0.2 }\nset t { any }\npolicy p { deny bogus } ; fail ; 1:18: syntax error: unexpected '10.0.0.2', expected end of line, '}' or ',' | 2:9: syntax error: unexpected 'any', expected set reference or address | 3:17: syntax error: unexpected 'bogus', expected end of line, 'incomplete', 'tcp', 'udp', 'sctp', 'icmp', 'icmpv6', 'proto', 'from', 'to', 'type', ';' or '}'
 
 # every semantic error, in source order
 allow tcp to port 80\ndeny tcp to port 99999\nallow udp to port 53\ndeny icmp type 300\nallow tcp to port 8080-80 ; fail ; 2:18: port 99999 is out of range (0-65535) | 4:16: ICMP type 300 is out of range (0-255) | 5:19: port range 8080-80 is empty: the first port is greater than the last
@@ -23,11 +23,11 @@ deny from 10.0.0.0/8 to 2001:db8::1 port 99999 ; fail ; 1:1: rule can never matc
 
 # syntax and semantic errors together: the checks run on what the parser kept
 set s { 10.0.0.1 10.0.0.2 }\npolicy p { deny tcp to port 99999 } ; fail ; 1:18: syntax error: unexpected '10.0.0.2', expected end of line, '}' or ',' | 2:29: port 99999 is out of range (0-65535)
-policy p { deny bogus } policy q { deny tcp to port 99999 } ; fail ; 1:17: syntax error: unexpected 'bogus', expected end of line, 'tcp', 'udp', 'sctp', 'icmp', 'icmpv6', 'proto', 'from', 'to', 'type', ';' or '}' | 1:53: port 99999 is out of range (0-65535)
+policy p { deny bogus } policy q { deny tcp to port 99999 } ; fail ; 1:17: syntax error: unexpected 'bogus', expected end of line, 'incomplete', 'tcp', 'udp', 'sctp', 'icmp', 'icmpv6', 'proto', 'from', 'to', 'type', ';' or '}' | 1:53: port 99999 is out of range (0-65535)
 # a rule with a syntax error inside a list is dropped whole: no follow-on
 deny from { 10.0.0.1 10.0.0.2 } to port 99999 ; fail ; 1:22: syntax error: unexpected '10.0.0.2', expected end of line, '}' or ','
 # a policy whose rules were all dropped for syntax errors is not also "empty"
-deny bogus ; fail ; 1:6: syntax error: unexpected 'bogus', expected end of line, 'tcp', 'udp', 'sctp', 'icmp', 'icmpv6', 'proto', 'from', 'to', 'type', ';' or '}'
+deny bogus ; fail ; 1:6: syntax error: unexpected 'bogus', expected end of line, 'incomplete', 'tcp', 'udp', 'sctp', 'icmp', 'icmpv6', 'proto', 'from', 'to', 'type', ';' or '}'
 
 # a file needs a policy
 set s { 10.0.0.1 } ; fail ; no policy in file

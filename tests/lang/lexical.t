@@ -40,7 +40,7 @@ deny proto 6.0 ; fail ; 1:12: invalid number or address '6.0'
 
 # keywords are lower case
 DENY tcp ; fail ; 1:1: syntax error: unexpected 'DENY', expected end of line, 'ingress', 'egress', 'allow', 'deny', 'pass', 'log', ';' or '}'
-deny TCP ; fail ; 1:6: syntax error: unexpected 'TCP', expected end of line, 'tcp', 'udp', 'sctp', 'icmp', 'icmpv6', 'proto', 'from', 'to', 'type', ';' or '}'
+deny TCP ; fail ; 1:6: syntax error: unexpected 'TCP', expected end of line, 'incomplete', 'tcp', 'udp', 'sctp', 'icmp', 'icmpv6', 'proto', 'from', 'to', 'type', ';' or '}'
 
 # stray characters and bytes, NUL bytes
 deny tcp $ ; fail ; 1:10: unexpected character '$'

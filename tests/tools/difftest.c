@@ -406,15 +406,19 @@ static void gen_rule(struct rng *r, struct universe *u, FILE *out)
 	static const int numbers[] = {0, 1, 6, 17, 47, 50, 58, 132, 255, -1};
 	static const char *const actions[] = {"allow", "deny", "pass", "log"};
 	uint8_t fam = FAM_ALL;
-	bool ports_ok = false, icmp_ok = false;
+	bool ports_ok = false, icmp_ok = false, egress = chance(r, 15), incomplete;
 	unsigned k;
 
-	if (chance(r, 15))
+	if (egress)
 		fputs("egress ", out);
 	else if (chance(r, 5))
 		fputs("ingress ", out);
 	k = below(r, 100);
 	fputs(actions[k < 30 ? 0 : k < 60 ? 1 : k < 80 ? 2 : 3], out);
+	/* Ingress only; such a packet has no L4 field to test. */
+	incomplete = !egress && chance(r, 12);
+	if (incomplete)
+		fputs(" incomplete", out);
 
 	k = below(r, 100);
 	if (k >= 25) {
@@ -435,8 +439,8 @@ static void gen_rule(struct rng *r, struct universe *u, FILE *out)
 			fprintf(out, " proto %d", n);
 		}
 		add_proto(u, n);
-		ports_ok = ir_proto_has_ports(n);
-		icmp_ok = n == 1 || n == 58;
+		ports_ok = !incomplete && ir_proto_has_ports(n);
+		icmp_ok = !incomplete && (n == 1 || n == 58);
 		if (n == 1)
 			fam = FAM_V4;
 		else if (n == 58)
@@ -836,6 +840,9 @@ struct stats {
 	unsigned long packets, counter_checks, set_changes;
 	unsigned long passed, failed;
 	unsigned long by_verdict[4], non_ip;
+	/* packets the reference calls incomplete, and those of them an
+	 * 'incomplete' rule decided (issue 17) */
+	unsigned long incomplete, by_incomplete;
 	unsigned long per_strategy[MAX_STRATEGIES];
 	unsigned printed;
 };
@@ -1193,6 +1200,10 @@ static void one_policy(const struct opts *o, unsigned index, struct kernel *k, s
 			s->non_ip++;
 		else
 			s->by_verdict[er.verdict]++;
+		if (f.has & PKT_HAS_INCOMPLETE) {
+			s->incomplete++;
+			s->by_incomplete += er.rule >= 0 && ir->rules[er.rule].incomplete;
+		}
 
 		uint32_t want_rule = er.rule >= 0 ? (uint32_t)er.rule : UT_RULE_NONE;
 		uint32_t want_xdp = er.verdict == EVAL_DENY ? XDP_DROP : XDP_PASS;
@@ -1449,6 +1460,8 @@ int main(int argc, char **argv)
 	       s.packets, s.by_verdict[EVAL_ALLOW], s.by_verdict[EVAL_DENY],
 	       s.by_verdict[EVAL_PASS], s.by_verdict[EVAL_NONE], s.non_ip, s.counter_checks,
 	       s.set_changes, (long)(time(NULL) - start));
+	printf("difftest: %lu packets incomplete, %lu of them decided by an 'incomplete' rule\n",
+	       s.incomplete, s.by_incomplete);
 	if (s.generated && s.rejected * 10 > s.generated) {
 		printf("difftest: FAIL: the front end rejected %lu of %lu generated policies (at most 10%% may be)\n",
 		       s.rejected, s.generated);

@@ -348,8 +348,8 @@ static void test_syntax_error_message(void **state)
 	assert_int_equal(parse(&d, &f, src), -1);
 	assert_diag(&d, 0, DIAG_ERROR, 1, 17,
 		    "syntax error: unexpected 'n012345678901234567890123456789012345678', expected "
-		    "end of line, 'tcp', 'udp', 'sctp', 'icmp', 'icmpv6', 'proto', 'from', 'to', "
-		    "'type', ';' or '}'");
+		    "end of line, 'incomplete', 'tcp', 'udp', 'sctp', 'icmp', 'icmpv6', 'proto', "
+		    "'from', 'to', 'type', ';' or '}'");
 	done(&d, &f);
 }
 

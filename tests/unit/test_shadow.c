@@ -533,10 +533,17 @@ static void rnd_rule(struct ir_rule *r)
 		if (rnd(2))
 			r->icmp_code = (int16_t)rnd(2);
 	}
-
+	r->incomplete = rnd(5) == 0;
 	/* Mostly keep to what sema lets through, so that most rules match
 	 * something; the rest checks the nonsense is handled too. */
 	if (rnd(5)) {
+		if (r->incomplete) {
+			/* sema: an incomplete packet has no L4 field */
+			free_ports(r->sport);
+			free_ports(r->dport);
+			r->sport = r->dport = NULL;
+			r->icmp_type = r->icmp_code = IR_ICMP_ANY;
+		}
 		if (r->icmp_type >= 0) {
 			free_ports(r->sport);
 			free_ports(r->dport);
@@ -562,6 +569,8 @@ static void widen_rule(struct ir_rule *e, const struct ir_rule *r)
 		e->proto = IR_PROTO_ANY;
 	if (rnd(3) == 0)
 		e->icmp_type = e->icmp_code = IR_ICMP_ANY;
+	if (rnd(3) == 0)
+		e->incomplete = !e->incomplete;
 	if (r->src && rnd(3)) {
 		e->src = mk_addr(r->src->negate, r->src->prefixes, r->src->nprefixes, r->src->sets,
 				 r->src->nsets);
