@@ -152,6 +152,8 @@ static void print_event_text(const struct event_view *v)
 		printf(" code %u", p->icmp_code);
 	if (p->nonfirst_fragment)
 		printf(" fragment");
+	if (p->has & UT_HAS_INCOMPLETE)
+		printf(" incomplete");
 	printf(" len %u  [%s]\n", p->pkt_len, v->rule ? v->rule->text : "rule not in the policy");
 }
 
@@ -161,6 +163,15 @@ static int set_if(json_t *o, const struct ut_state *p, unsigned flag, const char
 	return (p->has & flag) ? json_object_set_new(o, key, json_integer(n)) : 0;
 }
 
+/* Family 0 is a frame with more VLAN tags than the runtime walks, which
+ * only 'incomplete' rules see: it has none. */
+static json_t *event_family(const struct ut_state *p)
+{
+	if (p->family == UT_FAM_V6)
+		return json_string("ipv6");
+	return p->family == UT_FAM_V4 ? json_string("ipv4") : json_null();
+}
+
 static json_t *event_json(const struct event_view *v)
 {
 	const struct ut_state *p = v->p;
@@ -168,11 +179,11 @@ static json_t *event_json(const struct event_view *v)
 	json_t *o;
 
 	snprintf(time, sizeof(time), "%s.%06lld", v->when, v->usec);
-	o = json_pack("{s:s, s:o, s:o, s:I, s:o, s:i, s:o, s:s}", "time", time, "ts_ns",
+	o = json_pack("{s:s, s:o, s:o, s:I, s:o, s:i, s:o, s:o}", "time", time, "ts_ns",
 		      ut_json_u64(v->e->ts_ns), "ifname", json_text(v->ifname), "rule",
 		      (json_int_t)v->e->rule, "policy", json_text(v->pol), "line",
 		      v->rule ? v->rule->line : 0, "text", json_text(v->rule ? v->rule->text : ""),
-		      "family", p->family == UT_FAM_V6 ? "ipv6" : "ipv4");
+		      "family", event_family(p));
 	if (!o)
 		return NULL;
 	if (((p->has & UT_HAS_PROTO)
@@ -186,6 +197,7 @@ static json_t *event_json(const struct event_view *v)
 	    set_if(o, p, UT_HAS_TYPE, "icmp_type", p->icmp_type) ||
 	    set_if(o, p, UT_HAS_CODE, "icmp_code", p->icmp_code) ||
 	    json_object_set_new(o, "fragment", json_boolean(p->nonfirst_fragment)) ||
+	    ((p->has & UT_HAS_INCOMPLETE) && json_object_set_new(o, "incomplete", json_true())) ||
 	    json_object_set_new(o, "len", json_integer(p->pkt_len))) {
 		json_decref(o);
 		return NULL;
