@@ -12,11 +12,18 @@ LOADER_LIBS += -lnftables
 endif
 
 E2E_DIR   := $(BUILD)/e2e
-E2E_TOOLS := $(E2E_DIR)/uttraffic $(E2E_DIR)/test_nft $(E2E_DIR)/xdp_other.bpf.o
+E2E_TOOLS := $(E2E_DIR)/uttraffic $(E2E_DIR)/utv6chain $(E2E_DIR)/test_nft \
+	     $(E2E_DIR)/xdp_other.bpf.o
 
 .PHONY: e2e
 
 $(E2E_DIR)/uttraffic: tests/e2e/uttraffic.c
+	@mkdir -p $(@D)
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $<
+
+# UDP behind a chain of IPv6 extension headers (tests/e2e/evasion.sh).
+$(E2E_DIR)/utv6chain: tests/e2e/utv6chain.c
 	@mkdir -p $(@D)
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ $<
@@ -38,5 +45,6 @@ $(E2E_DIR)/%.bpf.o: tests/e2e/%.bpf.c
 e2e: $(BUILD)/untrack $(BUILD)/untrackc $(RUNTIME_OBJS) $(E2E_TOOLS)
 	$(Q)$(E2E_DIR)/test_nft
 	$(Q)bash tests/e2e/run.sh
+	$(Q)bash tests/e2e/evasion.sh
 
 test: e2e
