@@ -453,6 +453,52 @@ static void test_ipv6_builder_depth(void **state)
 	}
 }
 
+/* Headers the walk does not step over, as the stack does not either: each
+ * is the protocol, behind one destination options header or none, and the
+ * packet is complete. */
+static void test_ipv6_unwalked_headers(void **state)
+{
+	static const uint8_t protos[] = {50, 59, 135, 139, 140, 253, 254};
+	static const struct ext dst = {60, 0, 0};
+	uint8_t buf[256];
+	struct pkt_fields f;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(protos); i++) {
+		for (size_t n = 0; n < 2; n++) {
+			size_t len = v6_chain(&dst, n, protos[i], buf, sizeof(buf));
+
+			parse_exact(buf, len, &f);
+			assert_int_equal(f.has, HAS_ADDRS);
+			assert_int_equal(f.proto, protos[i]);
+		}
+	}
+}
+
+/* The frame, not the IP length fields, is the packet: an IPv4 header that
+ * claims 20 bytes in all, followed by Ethernet padding, has "ports" where
+ * the padding is. The stack trims to the IP length and finds no UDP
+ * header, so this can only make untrack decide on a packet the stack
+ * drops. */
+static void test_ip_length_not_consulted(void **state)
+{
+	struct flow fl;
+	struct pkt_fields f;
+	uint8_t buf[256];
+
+	(void)state;
+	flow_init(&fl);
+	fl.proto = 17;
+	fl.sport = 53;
+	fl.dport = 2223;
+	size_t len = build(&fl, buf, sizeof(buf));
+	buf[16] = 0; /* total length 20: no UDP header for the stack */
+	buf[17] = 20;
+	parse_exact(buf, len, &f);
+	assert_int_equal(f.has, HAS_PORTS);
+	assert_int_equal(f.dport, 2223);
+}
+
 /* ---------------------------------------------------------------- fragments */
 
 struct frag_case {
@@ -806,6 +852,8 @@ int main(void)
 		cmocka_unit_test(test_ipv4_ihl_past_end),
 		cmocka_unit_test(test_ipv6_extension_headers),
 		cmocka_unit_test(test_ipv6_builder_depth),
+		cmocka_unit_test(test_ipv6_unwalked_headers),
+		cmocka_unit_test(test_ip_length_not_consulted),
 		cmocka_unit_test(test_fragments),
 		cmocka_unit_test(test_ipv4_fragment_bits),
 		cmocka_unit_test(test_truncation_every_byte),
