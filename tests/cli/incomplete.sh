@@ -1,58 +1,8 @@
-# The condition 'incomplete' (issue 17), as untrackc's user sees it: syntax,
-# canonical form, errors, the shadow analysis, case files and the generated
-# code. Sourced by tests/cli/run.sh, whose helpers (tests/cli/lib.sh) it
-# uses; tests/lang may take these over as tables.
-
-# ================================================================ syntax
-
-begin "incomplete: stands after the action, alone or before a protocol and addresses"
-write inc-ok.utp <<'EOF'
-policy p {
-    deny incomplete
-    log incomplete udp
-    deny incomplete from 10.0.0.0/8 to 192.0.2.1
-    pass incomplete from not 2001:db8::/32
-    ingress allow incomplete icmpv6
-}
-EOF
-utc --check -w inc-ok.utp
-want_rc 0
-want_empty err
-utc --check --dump=ir inc-ok.utp
-want_rc 0
-want_line out 'line 2:5  deny incomplete$'
-want_line out 'line 3:5  log incomplete udp$'
-want_line out 'ip +line 4:5  deny incomplete from 10\.0\.0\.0/8 to 192\.0\.2\.1$'
-want_line out 'ip6 +line 5:5  pass incomplete from not 2001:db8::/32$'
-want_line out 'ip6 +line 6:5  allow incomplete icmpv6$'
-end
-
-begin "incomplete: the canonical form parses back to itself"
-utc --check --dump=ir inc-ok.utp
-sed -n 's/^ *r[0-9]* .*line [0-9]*:[0-9]*  //p' "$S/out" |
-	awk 'BEGIN { print "policy q {" } { print "    " $0 } END { print "}" }' | write inc-canon.utp
-cp "$S/out" "$S/ir1"
-utc --check --dump=ir inc-canon.utp
-want_rc 0
-diff <(sed -n 's/^ *r[0-9]* .*line [0-9]*:[0-9]*  //p' "$S/ir1") \
-	<(sed -n 's/^ *r[0-9]* .*line [0-9]*:[0-9]*  //p' "$S/out") >/dev/null ||
-	problem "the canonical texts changed when parsed again"
-end
-
-begin "incomplete: anywhere else it is a syntax error, and it is reserved"
-write inc-syntax.utp <<'EOF'
-policy p {
-    deny udp incomplete
-    deny from 10.0.0.0/8 incomplete
-}
-set incomplete { 10.0.0.0/8 }
-EOF
-utc --check inc-syntax.utp
-want_rc 1
-want_diag inc-syntax.utp 2 14 error ".*'incomplete'.*" '    deny udp incomplete' '             \^~+'
-want_diag_at inc-syntax.utp 3 error
-want_diag_at inc-syntax.utp 5 error
-end
+# The condition 'incomplete' (issue 17), as untrackc's user sees it where a
+# language table cannot say it (tests/lang/incomplete.t has the syntax,
+# canonical forms, messages and shadowing): carets, JSON, case files and
+# the generated code. Sourced by tests/cli/run.sh, whose helpers
+# (tests/cli/lib.sh) it uses.
 
 # ================================================================ errors
 
@@ -88,38 +38,6 @@ want_count err ': error: ' 1
 utc --check --diagnostics=json inc-egress.utp
 want_rc 1
 want_json 1 '.line == 2 and .column == 17 and (.message | test("ingress rules only"))'
-end
-
-# ================================================================ shadowing
-
-begin "incomplete: a wider incomplete rule shadows a narrower one, not whole packets"
-write inc-shadow.utp <<'EOF'
-policy p {
-    deny incomplete
-    deny incomplete from 10.0.0.0/8
-    deny from 10.0.0.0/8
-}
-EOF
-utc --check inc-shadow.utp
-want_rc 0
-want_diag_at inc-shadow.utp 3 warning 'rule is shadowed.*'
-want_count err ': warning: ' 1
-end
-
-begin "incomplete: a rule with no condition shadows every incomplete rule but one"
-write inc-shadow2.utp <<'EOF'
-policy q {
-    deny
-    log incomplete udp
-    deny incomplete from any
-}
-EOF
-utc --check inc-shadow2.utp
-want_rc 0
-want_diag_at inc-shadow2.utp 3 warning 'log rule is shadowed.*'
-# 'deny' matches every IP packet, but not a frame with a third VLAN tag,
-# which only 'incomplete' alone matches: line 4 still decides something.
-want_count err ': warning: ' 1
 end
 
 # ================================================================ case files
