@@ -108,6 +108,16 @@ rebuilt()
 	say "$1: rebuilt in the VM: ${files//$'\n'/ }"
 }
 
+# counts LOG: the sum of the log's "N passed, M failed[, K skipped]" lines
+# (a make target may run several scripts, each ending in one), or nothing.
+counts()
+{
+	awk '/^[0-9]+ passed, [0-9]+ failed/ {
+		n++; p += $1; f += $3; if ($6 == "skipped") { s += $5; sk = 1 }
+	}
+	END { if (n) printf "%d passed, %d failed%s\n", p, f, sk ? sprintf(", %d skipped", s) : "" }' "$1"
+}
+
 for suite in $VMTEST_SUITES; do
 	target=$suite
 	[[ $suite == diff-test ]] && target=vmtest-diff-test
@@ -119,7 +129,7 @@ for suite in $VMTEST_SUITES; do
 	rebuilt "$suite"
 	echo "$rc" >"$R/$suite.rc"
 	echo "$secs" >"$R/$suite.time"
-	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$R/$suite.log" | tail -n 1) || true
+	last=$(counts "$R/$suite.log")
 	say "$suite: ${last:-no summary line}, exit status $rc ($secs s)"
 done
 

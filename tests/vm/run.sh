@@ -18,7 +18,8 @@
 #      read-write; tests/vm/guest.sh runs the suites there, with make, from
 #      this tree as built on the host;
 #   4. prints one line per suite, "vmtest VERSION SUITE: N passed, M failed
-#      (S s)", and the start of what failed.
+#      (S s)" (summed over the scripts the suite's target runs), and the
+#      start of what failed.
 # Exit status 1 if a suite failed or did not run, or a VM did not boot or
 # finish; 2 if the VM could not be prepared.
 #
@@ -207,6 +208,16 @@ boot()
 	console_new "$kdir/console.log"
 }
 
+# counts LOG: the sum of the log's "N passed, M failed[, K skipped]" lines
+# (a make target may run several scripts, each ending in one), or nothing.
+counts()
+{
+	awk '/^[0-9]+ passed, [0-9]+ failed/ {
+		n++; p += $1; f += $3; if ($6 == "skipped") { s += $5; sk = 1 }
+	}
+	END { if (n) printf "%d passed, %d failed%s\n", p, f, sk ? sprintf(", %d skipped", s) : "" }' "$1"
+}
+
 # report VERSION: one line per suite; the start of what failed. Returns 1
 # if anything failed.
 report()
@@ -234,7 +245,7 @@ report()
 		fi
 		rc=$(<"$res/$s.rc")
 		secs=$(<"$res/$s.time")
-		last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$res/$s.log" | tail -n 1) || true
+		last=$(counts "$res/$s.log")
 		if [[ -e $res/$s.rebuilt ]]; then
 			echo "vmtest $v $s: ${last:-no summary line}, but make rebuilt in the VM:" \
 				"$(tr '\n' ' ' <"$res/$s.rebuilt")(add it to VMTEST_BUILT, tests/vm/build.mk)"
